@@ -1,0 +1,21 @@
+/**
+ * The typed form of one platform event, built once at the edge (decode.ts) and trusted inside.
+ * It is what the store keeps in outboxes and what connectors receive.
+ */
+export interface Envelope {
+  /** The platform's event id (SSE `id:`), unique per event. */
+  readonly id: string;
+  /** Event type (SSE `event:`), e.g. `finding.new`. */
+  readonly type: string;
+  /** The event's JSON payload, always an object. */
+  readonly data: Readonly<Record<string, unknown>>;
+  /** Lower-cased severity (see severity.ts); may be a value outside the scale, or absent. */
+  readonly severity?: string;
+  readonly asset?: { readonly id?: string; readonly name?: string };
+  /** Name of the subscription that received it. */
+  readonly subscription: string;
+  /** When the bridge received it, epoch milliseconds. */
+  readonly receivedAt: number;
+  /** The event's own timestamp, epoch milliseconds, when its data carries one. */
+  readonly time?: number;
+}
