@@ -1,0 +1,241 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import type { z } from 'zod';
+import { connectorPlugins, findPlugin } from '../../connectors/index.js';
+import type { ConnectorPlugin } from '../../connectors/types.js';
+import { DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
+import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
+import { interpolate } from './interpolate.js';
+import { COMMON_CONNECTOR_KEYS, configSchema, connectorCommon, type RawConfig } from './schema.js';
+
+/** A connector as the bridge runs it: its plugin, its validated options, its delivery policy. */
+export interface ConnectorConfig {
+  readonly name: string;
+  readonly type: string;
+  readonly plugin: ConnectorPlugin<unknown>;
+  readonly options: unknown;
+  readonly batch: BatchOptions;
+  readonly delivery: DeliveryOptions;
+}
+
+export interface BridgeConfig extends Omit<RawConfig, 'connectors'> {
+  readonly connectors: readonly ConnectorConfig[];
+  /** Every secret value in the config (API key, tokens, injected values): masked everywhere. */
+  readonly secrets: readonly string[];
+  readonly file: string;
+}
+
+/** Large enough for any real config; a bigger file is a mistake or an attack. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+type Path = readonly (string | number)[];
+
+/** Reads, interpolates and validates a config file; throws ConfigError listing every problem. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  let text: string;
+  try {
+    const bytes = statSync(file).size;
+    if (bytes > MAX_CONFIG_BYTES) throw new ConfigError(file, [{ path: '', message: `the file is ${bytes} bytes; a config is at most ${MAX_CONFIG_BYTES}` }]);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(file, [{ path: '', message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }]);
+  }
+  return parseConfig(text, file, env);
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const lineCounter = new LineCounter();
+  // maxAliasCount bounds alias expansion ("billion laughs").
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = locator(doc, lineCounter);
+  const yamlIssues = doc.errors.map((e): ConfigIssue => {
+    const { line, col } = lineCounter.linePos(e.pos[0]);
+    return { path: '', line, column: col, message: e.message.split('\n')[0]! };
+  });
+  if (yamlIssues.length > 0) throw new ConfigError(file, yamlIssues);
+
+  const injected = interpolateDocument(doc, env, at, file);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError(file, [{ path: '', message: (error as Error).message }]);
+  }
+  if (raw === null || typeof raw !== 'object') throw new ConfigError(file, [{ path: '', message: 'the config must be a YAML mapping' }]);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(file, zodIssues(parsed.error, [], at));
+  const config = parsed.data;
+
+  const issues: ConfigIssue[] = [];
+  const connectors = Object.entries(config.connectors).flatMap(([name, value]) => {
+    const built = buildConnector(name, value, at, issues);
+    return built ? [built] : [];
+  });
+  checkReferences(config, at, issues);
+  if (issues.length > 0) throw new ConfigError(file, issues);
+
+  const secrets = new Set<string>([config.source.apiKey, ...injected]);
+  for (const c of connectors) for (const s of c.plugin.secrets(c.options)) if (s) secrets.add(s);
+  if (config.store.redisUrl) {
+    const password = safeUrl(config.store.redisUrl)?.password;
+    if (password) secrets.add(decodeURIComponent(password));
+  }
+  return { ...config, connectors, secrets: [...secrets], file };
+}
+
+/** `onKey`: point at the key itself (an unknown key), not at its value. */
+type Locate = (path: Path, message: string, onKey?: boolean) => ConfigIssue;
+
+/** Turns a YAML path into an issue with the line and column of the closest node that exists. */
+function locator(doc: Document, lines: LineCounter): Locate {
+  return (path, message, onKey = false) => {
+    const key = onKey ? keyOffset(doc, path) : undefined;
+    if (key !== undefined) {
+      const { line, col } = lines.linePos(key);
+      return { path: formatPath(path), line, column: col, message };
+    }
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+      const offset = node?.range?.[0] ?? (depth === path.length ? undefined : keyOffset(doc, path.slice(0, depth + 1)));
+      if (offset !== undefined) {
+        const { line, col } = lines.linePos(offset);
+        return { path: formatPath(path), line, column: col, message };
+      }
+    }
+    return { path: formatPath(path), message };
+  };
+}
+
+/** Where a key is written, for issues about a key itself (unknown key) or a missing value. */
+function keyOffset(doc: Document, path: Path): number | undefined {
+  const parent = doc.getIn(path.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
+  return (pair?.key as { range?: number[] } | undefined)?.range?.[0];
+}
+
+function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, at: Locate, file: string): string[] {
+  const injected: string[] = [];
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Scalar(_key, node, ancestors) {
+      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+      try {
+        const result = interpolate(node.value, env);
+        node.value = result.value;
+        injected.push(...result.injected);
+      } catch (error) {
+        issues.push(at(pathOf(ancestors, node), (error as Error).message));
+      }
+    },
+  });
+  if (issues.length > 0) throw new ConfigError(file, issues);
+  return injected;
+}
+
+/** The key path of a node from the ancestors yaml's visitor passes. */
+function pathOf(ancestors: readonly unknown[], node: unknown): Path {
+  const chain = [...ancestors, node];
+  return chain.flatMap((parent, i): Path => {
+    if (isPair(parent) && isScalar(parent.key)) return [String(parent.key.value)];
+    if (isSeq(parent)) return [parent.items.indexOf(chain[i + 1] as never)];
+    return [];
+  });
+}
+
+function zodIssues(error: z.ZodError, prefix: Path, at: Locate): ConfigIssue[] {
+  return error.issues.flatMap((issue) => {
+    const path = [...prefix, ...(issue.path as (string | number)[])];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => at([...path, key], `unknown key "${key}"`, true));
+    }
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
+    return [at(path, message)];
+  });
+}
+
+function buildConnector(name: string, value: unknown, at: Locate, issues: ConfigIssue[]): ConnectorConfig | undefined {
+  const path = ['connectors', name];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    issues.push(at(path, 'a connector is a mapping with a "type"'));
+    return undefined;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  const common = connectorCommon.safeParse(Object.fromEntries(entries.filter(([k]) => COMMON_CONNECTOR_KEYS.includes(k))));
+  if (!common.success) {
+    issues.push(...zodIssues(common.error, path, at));
+    return undefined;
+  }
+  const plugin = findPlugin(common.data.type);
+  if (!plugin) {
+    issues.push(at([...path, 'type'], `unknown connector type "${common.data.type}"; known: ${connectorPlugins.map((p) => p.type).join(', ')}`));
+    return undefined;
+  }
+  const options = plugin.options.safeParse(Object.fromEntries(entries.filter(([k]) => !COMMON_CONNECTOR_KEYS.includes(k))));
+  if (!options.success) {
+    issues.push(...zodIssues(options.error, path, at));
+    return undefined;
+  }
+  const { batch = {}, delivery = {} } = common.data;
+  const retry = delivery.retry ?? {};
+  return {
+    name,
+    type: plugin.type,
+    plugin,
+    options: options.data,
+    batch: {
+      maxEvents: batch.max_events ?? plugin.batchDefaults.maxEvents,
+      maxBytes: batch.max_bytes ?? plugin.batchDefaults.maxBytes,
+      maxDelayMs: batch.max_delay ?? plugin.batchDefaults.maxDelayMs,
+    },
+    delivery: {
+      concurrency: delivery.concurrency ?? DEFAULT_DELIVERY.concurrency,
+      timeoutMs: delivery.timeout ?? DEFAULT_DELIVERY.timeoutMs,
+      retry: {
+        initialDelayMs: retry.initial_delay ?? DEFAULT_DELIVERY.retry.initialDelayMs,
+        maxDelayMs: retry.max_delay ?? DEFAULT_DELIVERY.retry.maxDelayMs,
+        maxDurationMs: retry.max_duration ?? DEFAULT_DELIVERY.retry.maxDurationMs,
+      },
+    },
+  };
+}
+
+/** Checks across sections: names unique, routes name real connectors, the tier's budget. */
+function checkReferences(config: RawConfig, at: Locate, issues: ConfigIssue[]): void {
+  const seen = new Map<string, number>();
+  config.subscriptions.forEach((s, i) => {
+    if (seen.has(s.name)) issues.push(at(['subscriptions', i, 'name'], `duplicate subscription name "${s.name}" (also subscriptions[${seen.get(s.name)}])`));
+    seen.set(s.name, i);
+  });
+  const routeNames = new Set<string>();
+  config.routes.forEach((r, i) => {
+    if (routeNames.has(r.name)) issues.push(at(['routes', i, 'name'], `duplicate route name "${r.name}"`));
+    routeNames.add(r.name);
+    r.to.forEach((target, j) => {
+      if (!(target in config.connectors)) {
+        issues.push(at(['routes', i, 'to', j], `no connector named "${target}"; declared: ${Object.keys(config.connectors).join(', ')}`));
+      }
+    });
+  });
+  const { tier, maxConnections } = config.source;
+  if (config.subscriptions.length > maxConnections) {
+    issues.push(
+      at(
+        ['subscriptions'],
+        `${config.subscriptions.length} subscriptions need ${config.subscriptions.length} connections, but the ${tier} tier allows ${maxConnections}; merge subscriptions (one subscription can carry several event types) or change source.tier`,
+      ),
+    );
+  }
+  if (config.source.reconnect.initialDelayMs > config.source.reconnect.maxDelayMs) {
+    issues.push(at(['source', 'reconnect', 'initial_delay'], 'initial_delay is longer than max_delay'));
+  }
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
