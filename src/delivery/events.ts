@@ -1,0 +1,10 @@
+import type { OutboxEntry } from '../store/types.js';
+
+/** Hooks a delivery worker calls as it goes, for metrics. Each is optional. */
+export interface DeliveryEvents {
+  /** `count` events were acked; `latenciesMs` holds, per event, the time since the bridge received it. */
+  onDelivered?(count: number, latenciesMs: readonly number[]): void;
+  /** A batch (or what is left of it) will be sent again after `delayMs`. */
+  onRetry?(reason: string, delayMs: number): void;
+  onDeadLettered?(entry: OutboxEntry, reason: string): void;
+}
