@@ -27,6 +27,8 @@ export interface ConnectorContext {
   /** The connector's name in the config. */
   readonly name: string;
   readonly logger: Logger;
+  /** The effective batching (plugin defaults overridden by config); connectors enforce `maxBytes`. */
+  readonly batch: BatchOptions;
 }
 
 /**

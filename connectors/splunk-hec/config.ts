@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** A dotted path into the HEC `event` object, e.g. `severity`, `asset.id`, `data.cve`. */
+const fieldPath = z.string().regex(/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/, 'expected a dotted path such as asset.id');
+
+/** The `splunk_hec` connector's own keys (beside the shared `type`, `batch`, `delivery`). */
+export const splunkHecOptions = z
+  .object({
+    /**
+     * HEC base URL, e.g. `https://splunk.example.com:8088`; a path prefix (behind a proxy) is
+     * kept. A pasted endpoint path (`/services/collector[/event]`) is dropped: HEC answers 404
+     * for a wrong path, which is retried, as that is also how an indexer in detention answers.
+     */
+    url: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/(\/services\/collector(\/event)?)?\/*$/, '')),
+    /** HEC token (a secret: masked everywhere). */
+    token: z.string().min(1),
+    /** Target index; unset lets the token's default index apply. */
+    index: z.string().min(1).optional(),
+    /** @default 's4e:event' */
+    sourcetype: z.string().min(1).default('s4e:event'),
+    /** @default 's4e-bridge' */
+    source: z.string().min(1).default('s4e-bridge'),
+    /** @default os.hostname() */
+    host: z.string().min(1).default(() => hostname()),
+    tls: z
+      .object({
+        /** PEM file of the CA(s) that signed HEC's certificate, trusted instead of Node's built-in roots. */
+        ca_file: z.string().min(1).optional(),
+        /** Accept any certificate (testing only; warned at start). @default false */
+        insecure_skip_verify: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Gzip request bodies. @default false */
+    gzip: z.boolean().default(false),
+    /** Event paths promoted to HEC indexed `fields` (flat string values), e.g. `[type, severity, asset.id]`. */
+    fields: z.array(fieldPath).optional(),
+  })
+  .strict();
+
+export type SplunkHecOptions = z.output<typeof splunkHecOptions>;

@@ -1,0 +1,92 @@
+import type { Envelope } from '../../src/pipeline/envelope.js';
+
+/** HEC envelope metadata stamped on every event (the config's keys of the same names). */
+export interface HecEncoderOptions {
+  readonly host: string;
+  readonly source: string;
+  readonly sourcetype: string;
+  /** Omitted from the envelope when unset, so the token's default index applies. */
+  readonly index?: string;
+  /** Dotted paths into the `event` object promoted to indexed `fields`, named by the path. */
+  readonly fields?: readonly string[];
+}
+
+/** One envelope as one HEC `/event` JSON object (no trailing newline). */
+export type HecEncoder = (envelope: Envelope) => string;
+
+export type HecFieldValue = string | string[];
+
+export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
+  const { host, source, sourcetype, index } = options;
+  const paths = (options.fields ?? []).map((name) => ({ name, keys: name.split('.') }));
+  return (envelope) => {
+    const event = {
+      id: envelope.id,
+      type: envelope.type,
+      severity: envelope.severity,
+      asset: envelope.asset,
+      subscription: envelope.subscription,
+      data: envelope.data,
+    };
+    let fields: Record<string, HecFieldValue> | undefined;
+    for (const { name, keys } of paths) {
+      const value = flatten(keys.reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), event));
+      if (value !== undefined) (fields ??= {})[name] = value;
+    }
+    // JSON.stringify drops undefined members: an unset index, severity or asset is simply absent.
+    return JSON.stringify({ time: hecTime(envelope.time ?? envelope.receivedAt), host, source, sourcetype, index, fields, event });
+  };
+}
+
+/** HEC reads `time` as epoch seconds; milliseconds would land far in the future. */
+export function hecTime(epochMs: number): number {
+  return Math.round(epochMs) / 1000;
+}
+
+/** Indexed fields are flat: a string, or an array of strings; null and empty arrays are left out. */
+function flatten(value: unknown): HecFieldValue | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) {
+    const items = value.filter((item) => item !== undefined && item !== null).map(scalar);
+    return items.length > 0 ? items : undefined;
+  }
+  return scalar(value);
+}
+
+function scalar(value: unknown): string {
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** One request's worth of encoded events. */
+export interface HecRequestBody {
+  /** Concatenated JSON objects: HEC takes no array and no separators. */
+  readonly body: string;
+  /** How many events it holds (they follow the previous body's, in batch order). */
+  readonly count: number;
+}
+
+/**
+ * Packs encoded events, in order, into bodies of at most `maxBytes` (UTF-8, before any gzip).
+ * An event larger than `maxBytes` travels alone: HEC may still take it, or answers 413.
+ */
+export function packBodies(encoded: readonly string[], maxBytes: number): HecRequestBody[] {
+  const bodies: HecRequestBody[] = [];
+  let parts: string[] = [];
+  let bytes = 0;
+  for (const text of encoded) {
+    const size = Buffer.byteLength(text);
+    if (parts.length > 0 && bytes + size > maxBytes) {
+      bodies.push({ body: parts.join(''), count: parts.length });
+      parts = [];
+      bytes = 0;
+    }
+    parts.push(text);
+    bytes += size;
+  }
+  if (parts.length > 0) bodies.push({ body: parts.join(''), count: parts.length });
+  return bodies;
+}
