@@ -1,0 +1,11 @@
+/** A published event as the simulator keeps it: serialized once, written as is to every stream. */
+export interface BufferedEvent {
+  readonly id: string;
+  readonly type: string;
+  /** `data.asset_id`, else `data.asset.id`, for the stream's asset filter. */
+  readonly assetId: string | undefined;
+  /** The complete SSE frame. */
+  readonly frame: string;
+  /** When it was published, epoch ms. */
+  readonly at: number;
+}

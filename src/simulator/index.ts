@@ -1,0 +1,3 @@
+export { startSimulator } from './server.js';
+export { EVENT_TYPES, HEARTBEAT_TYPE, type EventType } from './event-types.js';
+export type { InjectedEvent, Simulator, SimulatorOptions, SimulatorStats } from './types.js';
