@@ -29,6 +29,22 @@ export interface ConnectorContext {
   readonly logger: Logger;
   /** The effective batching (plugin defaults overridden by config); connectors enforce `maxBytes`. */
   readonly batch: BatchOptions;
+  /** Durable key-value state private to this connector (e.g. Jira's finding → issue map). */
+  readonly state: ConnectorState;
+}
+
+/**
+ * Small durable state a connector keeps in the bridge's store, shared by every replica, so
+ * what it remembers survives restarts (Jira: which issue belongs to which finding).
+ */
+export interface ConnectorState {
+  get(key: string): Promise<string | undefined>;
+  /** `ttlMs` absent: kept until deleted. */
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Sets only when absent; true when this call set it. A lock is `setIfAbsent(key, owner, ttl)`. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Deletes; with `ifValue`, only while the key still holds it (releasing one's own lock). */
+  delete(key: string, ifValue?: string): Promise<void>;
 }
 
 /**
@@ -42,6 +58,16 @@ export interface ConnectorPlugin<Options = unknown> {
   readonly options: z.ZodType<Options>;
   /** Batching defaults for this destination; the config may override each field. */
   readonly batchDefaults: BatchOptions;
+  /**
+   * Delivery settings this destination needs, applied by src/delivery unless the config's
+   * `delivery` keys say otherwise (e.g. Slack: about one message per second per webhook).
+   */
+  readonly deliveryDefaults?: {
+    /** At most `max` requests in any `perMs` window, across the connector's concurrent deliveries. */
+    readonly rateLimit?: { readonly max: number; readonly perMs: number };
+    /** Batches in flight at once. */
+    readonly concurrency?: number;
+  };
   /** The option values that are secrets, masked in every log line and error. */
   secrets(options: Options): string[];
   create(options: Options, context: ConnectorContext): Connector;

@@ -1,3 +1,4 @@
+import { MemoryState } from './helpers/memory-state.js';
 import { pino, type Logger } from 'pino';
 import type { Connector } from '../connectors/types.js';
 import { splunkHecOptions, splunkHecPlugin } from '../connectors/splunk-hec/index.js';
@@ -36,7 +37,7 @@ export function createHecConnector(
 ): Connector {
   const batch = { ...splunkHecPlugin.batchDefaults, ...(options.maxBytes !== undefined && { maxBytes: options.maxBytes }) };
   const logger = options.logger ?? pino({ level: 'silent' });
-  return splunkHecPlugin.create(splunkHecOptions.parse({ token: HEC_TOKEN, ...config }), { name: 'splunk', logger, batch });
+  return splunkHecPlugin.create(splunkHecOptions.parse({ token: HEC_TOKEN, ...config }), { name: 'splunk', logger, batch, state: new MemoryState() });
 }
 
 export const neverAborts = new AbortController().signal;

@@ -1,3 +1,4 @@
+import type { ConnectorState } from '../../connectors/types.js';
 import type { Envelope } from '../pipeline/envelope.js';
 
 /**
@@ -15,6 +16,8 @@ export interface Store {
   checkpoint(subscription: string): Promise<Checkpoint | undefined>;
   outbox(connector: string): Outbox;
   deadLetters(connector: string): DeadLetters;
+  /** Durable key-value state for one connector (keys are namespaced by `connector`). */
+  state(connector: string): ConnectorState;
   /** Events that could not be decoded, newest first. */
   malformed(limit: number): Promise<MalformedEvent[]>;
   /** Resolves when the store answers; rejects with the reason otherwise. */

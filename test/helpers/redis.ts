@@ -8,16 +8,18 @@ export function uniquePrefix(label = 'test'): string {
   return `s4e-test:${label}:${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key under `prefix` (tests call it in afterEach/afterAll). */
+/** Deletes every key under `prefix`, hash-tagged (`{prefix}:…`, as the store writes) or not. */
 export async function deleteKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    for (const pattern of [`${prefix}*`, `{${prefix}}*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
   } finally {
     redis.disconnect();
   }

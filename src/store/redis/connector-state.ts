@@ -1,0 +1,41 @@
+import type { Redis } from 'ioredis';
+import type { ConnectorState } from '../../../connectors/types.js';
+import type { RedisKeys } from './keys.js';
+import type { Scripts } from './scripts.js';
+
+/** A connector's durable key-value state: one Redis string per key, shared by every replica. */
+export class RedisConnectorState implements ConnectorState {
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripts: Scripts,
+    private readonly keys: RedisKeys,
+    private readonly connector: string,
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.redis.get(this.#key(key))) ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    if (ttlMs === undefined) await this.redis.set(this.#key(key), value);
+    else await this.redis.set(this.#key(key), value, 'PX', px(ttlMs));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.#key(key), value, 'PX', px(ttlMs), 'NX')) === 'OK';
+  }
+
+  async delete(key: string, ifValue?: string): Promise<void> {
+    if (ifValue === undefined) await this.redis.del(this.#key(key));
+    else await this.scripts.deleteIfValue(this.#key(key), ifValue);
+  }
+
+  #key(key: string): string {
+    return this.keys.state(this.connector, key);
+  }
+}
+
+/** PX takes a whole number of ms, at least 1. */
+function px(ttlMs: number): number {
+  return Math.max(1, Math.ceil(ttlMs));
+}

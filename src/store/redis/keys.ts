@@ -1,0 +1,49 @@
+/**
+ * Every Redis name the store uses, and the only place they are built. Keys are
+ * `{<keyPrefix>}:…`: the hash tag puts them all in one cluster slot, so the multi-key
+ * scripts stay legal on a cluster.
+ */
+export class RedisKeys {
+  /** Hash: subscription → checkpoint JSON `{"id","at"}`. */
+  readonly checkpoints: string;
+  /** Sorted set: `<subscription>\n<event id>` scored by when it was first ingested (dedupe window). */
+  readonly seen: string;
+  /** Stream: events that could not be decoded, field `m` = MalformedEvent JSON. */
+  readonly malformed: string;
+  readonly #base: string;
+
+  constructor(keyPrefix: string) {
+    this.#base = keyTag(keyPrefix);
+    this.checkpoints = `${this.#base}:checkpoints`;
+    this.seen = `${this.#base}:seen`;
+    this.malformed = `${this.#base}:malformed`;
+  }
+
+  /** Stream per connector, read through DELIVERY_GROUP; field `e` = Envelope JSON. */
+  outbox(connector: string): string {
+    return `${this.#base}:outbox:${connector}`;
+  }
+
+  /** Stream per connector of entries that failed for good (fields: see dead-letters.ts). */
+  deadLetters(connector: string): string {
+    return `${this.#base}:dlq:${connector}`;
+  }
+
+  /**
+   * String per connector state key: one Redis key each, so each can have its own TTL.
+   * Unambiguous: connector names hold no ":".
+   */
+  state(connector: string, key: string): string {
+    return `${this.#base}:state:${connector}:${key}`;
+  }
+}
+
+/** The consumer group every outbox is read through. */
+export const DELIVERY_GROUP = 'delivery';
+
+/** The common start of every key under `keyPrefix` (for SCAN MATCH in tools and tests). */
+export function keyTag(keyPrefix: string): string {
+  // Redis takes the first `{` … `}` as the hash tag; a brace inside the prefix would cut it short.
+  if (/[{}]/.test(keyPrefix)) throw new Error(`keyPrefix must not contain "{" or "}": ${keyPrefix}`);
+  return `{${keyPrefix}}`;
+}

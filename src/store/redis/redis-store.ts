@@ -1,0 +1,174 @@
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { silentLogger, type Logger } from '../../observability/logger.js';
+import type { ConnectorState } from '../../../connectors/types.js';
+import type { Checkpoint, DeadLetters, IngestItem, IngestResult, MalformedEvent, Outbox, Store } from '../types.js';
+import { openConnection } from './connection.js';
+import { RedisConnectorState } from './connector-state.js';
+import { RedisDeadLetters } from './dead-letters.js';
+import { RedisKeys } from './keys.js';
+import { RedisOutbox } from './outbox.js';
+import { Scripts } from './scripts.js';
+import { field } from './stream-entries.js';
+
+export interface RedisStoreOptions {
+  /** `redis://…`; its password is a secret: it never appears in an error or log line. */
+  readonly url: string;
+  /** Every key is `{<keyPrefix>}:…`. Default `s4e-bridge`. */
+  readonly keyPrefix?: string;
+  /**
+   * This process's consumer name in the outbox groups. Keep it stable across restarts (default
+   * the host name): a restarted bridge then re-reads its own unacknowledged entries at once.
+   */
+  readonly consumer?: string;
+  /** How long an ingested event id is remembered, ms. Default 15 min (the platform replays 5). */
+  readonly dedupeWindowMs?: number;
+  /** Entries another consumer left idle this long are claimed, ms. Default 60 s. */
+  readonly claimIdleMs?: number;
+  /** Malformed events kept (approximately; for operators, not delivery). Default 10,000. */
+  readonly malformedMax?: number;
+  /** Silent by default. */
+  readonly logger?: Logger;
+}
+
+const DEFAULTS = {
+  keyPrefix: 's4e-bridge',
+  dedupeWindowMs: 15 * 60_000,
+  claimIdleMs: 60_000,
+  malformedMax: 10_000,
+} as const;
+
+/** How long ping() waits for an answer from a connected Redis, ms. */
+const PING_TIMEOUT_MS = 2_000;
+
+type Settings = Required<Omit<RedisStoreOptions, 'url'>>;
+
+/** Connects, loads the scripts and returns the store; rejects when Redis does not answer. */
+export async function createRedisStore({ url, ...options }: RedisStoreOptions): Promise<RedisStore> {
+  const settings: Settings = {
+    ...DEFAULTS,
+    consumer: hostname(),
+    logger: silentLogger,
+    ...definedOnly(options),
+  };
+  for (const name of ['dedupeWindowMs', 'claimIdleMs', 'malformedMax'] as const) {
+    if (!(settings[name] > 0)) throw new Error(`Redis store option ${name} must be positive, got ${settings[name]}`);
+  }
+  const keys = new RedisKeys(settings.keyPrefix);
+  const redis = await openConnection(url, settings.logger);
+  try {
+    return new RedisStore(redis, await Scripts.define(redis), keys, settings);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+}
+
+/** The Store on Redis: streams for outboxes, dead letters and malformed events; see keys.ts. */
+export class RedisStore implements Store {
+  readonly #outboxes = new Map<string, RedisOutbox>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripts: Scripts,
+    private readonly keys: RedisKeys,
+    private readonly settings: Settings,
+  ) {}
+
+  /** One script call per batch, whatever its size: see lua/ingest-1.lua. */
+  async ingest(subscription: string, items: readonly IngestItem[]): Promise<IngestResult> {
+    if (items.length === 0) return { appended: 0, duplicates: 0 };
+    const scriptKeys = [this.keys.checkpoints, this.keys.seen, this.keys.malformed];
+    const outboxIndex = new Map<string, number>();
+    const indexOf = (connector: string): number => {
+      let index = outboxIndex.get(connector);
+      if (index === undefined) {
+        index = scriptKeys.push(this.keys.outbox(connector)); // 1-based, as KEYS in Lua
+        outboxIndex.set(connector, index);
+      }
+      return index;
+    };
+    const args: (string | number)[] = [subscription, checkpointOf(items), this.settings.dedupeWindowMs, this.settings.malformedMax];
+    for (const item of items) {
+      if (item.kind === 'malformed') {
+        args.push('m', item.event.id, JSON.stringify(item.event), 0);
+      } else {
+        const targets = [...new Set(item.connectors)].map(indexOf);
+        args.push('e', item.envelope.id, JSON.stringify(item.envelope), targets.length, ...targets);
+      }
+    }
+    return this.scripts.ingest(scriptKeys, args);
+  }
+
+  async checkpoint(subscription: string): Promise<Checkpoint | undefined> {
+    const json = await this.redis.hget(this.keys.checkpoints, subscription);
+    return json === null ? undefined : (JSON.parse(json) as Checkpoint);
+  }
+
+  /** One per connector and store: it tracks what this process has in flight. */
+  outbox(connector: string): Outbox {
+    let outbox = this.#outboxes.get(connector);
+    if (!outbox) {
+      const { consumer, claimIdleMs, logger } = this.settings;
+      outbox = new RedisOutbox(this.redis, this.scripts, { connector, keys: this.#connectorKeys(connector), consumer, claimIdleMs, logger });
+      this.#outboxes.set(connector, outbox);
+    }
+    return outbox;
+  }
+
+  deadLetters(connector: string): DeadLetters {
+    return new RedisDeadLetters(this.redis, this.scripts, this.#connectorKeys(connector));
+  }
+
+  state(connector: string): ConnectorState {
+    return new RedisConnectorState(this.redis, this.scripts, this.keys, connector);
+  }
+
+  async malformed(limit: number): Promise<MalformedEvent[]> {
+    if (limit < 1) return [];
+    const entries = await this.redis.xrevrange(this.keys.malformed, '+', '-', 'COUNT', limit);
+    return entries.map(([, fields]) => JSON.parse(field(fields, 'm') ?? 'null') as MalformedEvent);
+  }
+
+  async ping(): Promise<void> {
+    // Calls wait while Redis is away (see connection.ts); a health check must not.
+    if (this.redis.status !== 'ready') throw new Error(`Redis is not connected (${this.redis.status})`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer a ping within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.redis.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Disconnects at once, blocked takes included (they resolve empty); later calls reject. */
+  async close(): Promise<void> {
+    for (const outbox of this.#outboxes.values()) outbox.close();
+    this.redis.disconnect();
+  }
+
+  #connectorKeys(connector: string): { outbox: string; deadLetters: string } {
+    return { outbox: this.keys.outbox(connector), deadLetters: this.keys.deadLetters(connector) };
+  }
+}
+
+/**
+ * The checkpoint JSON for a batch: its last item that has an id. An event without an id does
+ * not move SSE's last-event-id either; '' when no item has one (the checkpoint stays).
+ */
+function checkpointOf(items: readonly IngestItem[]): string {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]!;
+    const { id, receivedAt } = item.kind === 'event' ? item.envelope : item.event;
+    if (id !== '') return JSON.stringify({ id, at: receivedAt } satisfies Checkpoint);
+  }
+  return '';
+}
+
+/** `options` without its undefined values, so they do not override defaults. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
