@@ -1,0 +1,16 @@
+import { loadConfig } from '../../config/load.js';
+import { redactUrl } from '../../observability/redact.js';
+
+export function validateCommand(options: { config: string }): void {
+  const config = loadConfig(options.config);
+  const { source } = config;
+  const lines = [
+    `${options.config}: OK`,
+    `  source: ${redactUrl(source.baseUrl)} (auth ${source.auth}, ${source.tier} tier: ${config.subscriptions.length}/${source.maxConnections} connections)`,
+    ...config.subscriptions.map((s) => `  subscription ${s.name}: ${s.events?.join(', ') ?? 'all events'}${s.assetId ? ` on asset ${s.assetId}` : ''}`),
+    ...config.connectors.map((c) => `  connector ${c.name}: ${c.type} (batch ${c.batch.maxEvents} events / ${c.batch.maxBytes} B / ${c.batch.maxDelayMs} ms)`),
+    ...config.routes.map((r) => `  route ${r.name}: ${r.match.events.join(', ')}${r.match.minSeverity ? ` >= ${r.match.minSeverity}` : ''} -> ${r.to.join(', ')}`),
+    `  store: ${config.store.redisUrl ? `redis ${redactUrl(config.store.redisUrl)}` : 'none'} (prefix ${config.store.keyPrefix})`,
+  ];
+  console.log(lines.join('\n'));
+}

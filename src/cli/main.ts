@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../config/errors.js';
+import { demoCommand } from './commands/demo.js';
+import { runCommand } from './commands/run.js';
+import { simulateCommand } from './commands/simulate.js';
+import { validateCommand } from './commands/validate.js';
+import { durationMs, wholeNumber } from './args.js';
+import { EXIT } from './exit.js';
+
+const program = new Command('s4e-bridge')
+  .description('Reliable delivery of S4E security platform events into Splunk HEC, CEF/syslog, Slack and Jira.')
+  .version('0.1.0')
+  .exitOverride()
+  .showHelpAfterError('(run with --help for usage)');
+
+const configOption = () => new Option('-c, --config <file>', 'the bridge config (YAML)').makeOptionMandatory().env('S4E_BRIDGE_CONFIG');
+
+program
+  .command('run')
+  .description('hold the subscriptions and deliver events until stopped (SIGTERM/SIGINT)')
+  .addOption(configOption())
+  .addOption(new Option('--log-level <level>', 'override log.level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']))
+  .addOption(new Option('--log-format <format>', 'override log.format').choices(['json', 'pretty']))
+  .action(runCommand);
+
+program
+  .command('validate')
+  .description('check a config file: syntax, types, references, tier budget; exits 2 on a problem')
+  .addOption(configOption())
+  .action(validateCommand);
+
+program
+  .command('simulate')
+  .description('run an S4E-compatible event stream server (for trying the bridge, tests and benchmarks)')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on', wholeNumber, 8080)
+  .option('--api-key <key...>', 'accepted API keys', ['sim-key'])
+  .option('--rate <events/s>', 'generated events per second', wholeNumber, 10)
+  .addOption(new Option('--tier <tier>', 'connection limit of this tier').choices(['standard', 'premium', 'enterprise']).default('standard'))
+  .option('--heartbeat <duration>', 'heartbeat interval', durationMs, 30_000)
+  .option('--replay-window <duration>', 'how long events stay replayable', durationMs, 300_000)
+  .action(simulateCommand);
+
+program
+  .command('demo')
+  .description('simulator + local HEC receiver + bridge on this machine, with live counts, until Ctrl-C')
+  .option('--rate <events/s>', 'simulated events per second', wholeNumber, 50)
+  .option('--duration <duration>', 'stop by itself after this long (default: run until Ctrl-C)', durationMs)
+  .option('--dir <dir>', 'where the receiver writes what it gets', '.demo')
+  .action(demoCommand);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  process.exitCode = exitCodeOf(error);
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    return EXIT.usage;
+  }
+  console.error(`s4e-bridge: ${(error as Error).message ?? String(error)}`);
+  return EXIT.failure;
+}
