@@ -8,5 +8,6 @@ export default defineConfig({
     // Tests share one Redis; each uses its own key prefix, so files can still run in parallel.
     pool: 'forks',
     globalSetup: ['test/helpers/global-setup.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });
