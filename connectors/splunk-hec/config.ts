@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { tlsOptions } from '../tls.js';
 
 /** A dotted path into the HEC `event` object, e.g. `severity`, `asset.id`, `data.cve`. */
 const fieldPath = z.string().regex(/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/, 'expected a dotted path such as asset.id');
@@ -23,15 +24,7 @@ export const splunkHecOptions = z
     source: z.string().min(1).default('s4e-bridge'),
     /** @default os.hostname() */
     host: z.string().min(1).default(() => hostname()),
-    tls: z
-      .object({
-        /** PEM file of the CA(s) that signed HEC's certificate, trusted instead of Node's built-in roots. */
-        ca_file: z.string().min(1).optional(),
-        /** Accept any certificate (testing only; warned at start). @default false */
-        insecure_skip_verify: z.boolean().default(false),
-      })
-      .strict()
-      .prefault({}),
+    tls: tlsOptions,
     /** Gzip request bodies. @default false */
     gzip: z.boolean().default(false),
     /** Event paths promoted to HEC indexed `fields` (flat string values), e.g. `[type, severity, asset.id]`. */

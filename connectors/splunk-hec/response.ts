@@ -1,12 +1,9 @@
 import type { DeliveryOutcome } from '../types.js';
 import { classifyHttpStatus, parseRetryAfter } from '../../src/delivery/classify.js';
+import type { HttpAnswer } from '../../src/delivery/http-client.js';
 
 /** What came back from one HEC request. */
-export interface HecAnswer {
-  readonly status: number;
-  readonly body: string;
-  readonly retryAfter: string | null;
-}
+export type HecAnswer = HttpAnswer;
 
 /** HEC's JSON answer, e.g. `{"text":"Invalid data format","code":6,"invalid-event-number":2}`. */
 export interface HecReply {
