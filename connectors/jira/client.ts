@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import { HttpClient, type HttpAnswer } from '../../src/delivery/http-client.js';
 import { toAdf, toWiki, type Doc } from './markup.js';
-import { JiraError, type JiraAnswer } from './response.js';
+import { JiraError } from './response.js';
 
 export type Deployment = 'cloud' | 'datacenter';
 
@@ -42,23 +41,21 @@ export interface JiraTransition {
 }
 
 /**
- * The few Jira REST calls the connector makes, in the deployment's dialect, over a keep-alive
- * pool. A call that does not succeed throws a classified JiraError; deadlines come with the
- * caller's signal (the delivery layer's `delivery.timeout`).
+ * The few Jira REST calls the connector makes, in the deployment's dialect, over the shared HTTP
+ * client (src/delivery/http-client.ts). A call that does not succeed throws a classified
+ * JiraError; deadlines come with the caller's signal (the delivery layer's `delivery.timeout`).
  */
 export class JiraClient {
   readonly #api: string;
   readonly #dialect: (typeof DIALECTS)[Deployment];
   readonly #authorization: string;
-  readonly #agent: Agent;
+  readonly #http: HttpClient;
 
   constructor(options: JiraClientOptions) {
     this.#dialect = DIALECTS[options.deployment];
     this.#api = options.url + this.#dialect.api;
     this.#authorization = options.authorization;
-    // The CA file is read once, here: a missing file stops the start, not every delivery.
-    const ca = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
-    this.#agent = new Agent({ connect: { ...(ca && { ca }), rejectUnauthorized: !options.insecureSkipVerify } });
+    this.#http = new HttpClient({ caFile: options.caFile, insecureSkipVerify: options.insecureSkipVerify });
   }
 
   /** The key of the first issue `jql` matches, if any. */
@@ -111,28 +108,17 @@ export class JiraClient {
 
   /** Destroys the pooled sockets (the delivery layer has stopped sending by then). */
   close(): Promise<void> {
-    return this.#agent.destroy();
+    return this.#http.close();
   }
 
   /** One request; the parsed JSON reply (undefined when empty), or a JiraError. */
   async #call(step: string, method: 'GET' | 'POST', path: string, body: object | undefined, signal: AbortSignal): Promise<unknown> {
     const headers: Record<string, string> = { authorization: this.#authorization, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let answer: JiraAnswer;
+    let answer: HttpAnswer;
     try {
-      const response = await request(this.#api + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        dispatcher: this.#agent,
-        signal,
-      });
-      const retryAfter = response.headers['retry-after'];
-      answer = {
-        status: response.statusCode,
-        body: await response.body.text(),
-        retryAfter: (Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) ?? null,
-      };
+      const request = { method, url: this.#api + path, headers, ...(body !== undefined && { body: JSON.stringify(body) }) };
+      answer = await this.#http.send(request, signal);
     } catch (error) {
       throw JiraError.fromNetwork(step, error);
     }

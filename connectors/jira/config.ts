@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tlsOptions } from '../tls.js';
 
 /** A name as the Jira site spells it (issue type, priority, transition). */
 const jiraName = z.string().trim().min(1);
@@ -45,15 +46,7 @@ const shared = z.object({
     .default(DEFAULT_RESOLVED_STATUSES),
   /** Link to the finding in the S4E console; `{finding_id}` is replaced by the URL-encoded id. */
   platform_url: httpUrl.optional(),
-  tls: z
-    .object({
-      /** PEM file of the CA(s) that signed Jira's certificate, trusted instead of Node's built-in roots. */
-      ca_file: z.string().min(1).optional(),
-      /** Accept any certificate (testing only; warned at start). @default false */
-      insecure_skip_verify: z.boolean().default(false),
-    })
-    .strict()
-    .prefault({}),
+  tls: tlsOptions,
 });
 
 /**
