@@ -20,6 +20,11 @@ export interface Connector {
   deliver(batch: readonly Envelope[], signal: AbortSignal): Promise<DeliveryOutcome[]>;
   /** Checks that the destination answers and accepts our credentials (for `validate --check`). */
   healthcheck?(signal: AbortSignal): Promise<void>;
+  /**
+   * What `deliver` would send for this one event (e.g. the request body as JSON), for
+   * `test-route`. Pure: sends nothing, changes nothing.
+   */
+  preview?(envelope: Envelope): unknown;
   close(): Promise<void>;
 }
 
@@ -31,6 +36,11 @@ export interface ConnectorContext {
   readonly batch: BatchOptions;
   /** Durable key-value state private to this connector (e.g. Jira's finding → issue map). */
   readonly state: ConnectorState;
+  /**
+   * `source.base_url`: pass it to a Template's `render` (its `link` helper points there).
+   * The bridge always sets it; optional so unit tests may leave it out (links render empty).
+   */
+  readonly baseUrl?: string;
 }
 
 /**
@@ -56,6 +66,11 @@ export interface ConnectorPlugin<Options = unknown> {
   /** The value of `type:` in the config, e.g. `splunk_hec`. */
   readonly type: string;
   readonly options: z.ZodType<Options>;
+  /**
+   * Whether a route's `digest:` may deliver to it: one event of type `digest` whose
+   * `data.events` lists the held events (see src/pipeline/digest.ts). @default false
+   */
+  readonly acceptsDigest?: boolean;
   /** Batching defaults for this destination; the config may override each field. */
   readonly batchDefaults: BatchOptions;
   /**
