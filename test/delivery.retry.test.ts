@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Writable } from 'node:stream';
 import type { DeliveryOutcome } from '../connectors/types.js';
-import { createLogger } from '../src/observability/logger.js';
+import { capturedLogger } from './helpers/captured-logger.js';
 import { TEST_DELIVERY, skipClock, startWorker } from './helpers/delivery-worker.js';
 import { MemoryOutbox, envelopes } from './helpers/memory-outbox.js';
 import { ScriptedConnector, deliverAll, retryAll, type Step } from './helpers/scripted-connector.js';
@@ -10,18 +9,6 @@ const retry = (initialDelayMs: number, maxDelayMs: number, maxDurationMs = 3_600
   ...TEST_DELIVERY,
   retry: { initialDelayMs, maxDelayMs, maxDurationMs },
 });
-
-/** A logger whose JSON lines land in `lines`. */
-function capturedLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ destination }) };
-}
 
 describe('delivery worker retries', () => {
   it('acks delivered entries, dead-letters failed ones and resends only the retryable ones', async () => {

@@ -3,9 +3,11 @@ import type { Logger } from '../observability/logger.js';
 import type { DeliveryFailure, Outbox, OutboxEntry } from '../store/types.js';
 import { Backoff } from '../backoff.js';
 import { unlessAborted } from './abort.js';
+import type { Circuit } from './circuit.js';
 import type { DeliveryEvents } from './events.js';
 import type { FailureLog } from './failure-log.js';
 import type { DeliveryOptions } from './options.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** A peer's Retry-After is honoured up to this, ms, so one odd header cannot park a connector for days. */
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;
@@ -17,6 +19,10 @@ export interface BatchContext {
   readonly logger: Logger;
   readonly events: DeliveryEvents;
   readonly failures: FailureLog;
+  /** The connector's breaker: every attempt asks it first and reports to it. */
+  readonly circuit: Circuit;
+  /** Absent: no rate limit. */
+  readonly rateLimiter?: RateLimiter;
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly now: () => number;
   readonly random: () => number;
@@ -69,8 +75,23 @@ export class BatchDelivery {
     }
   }
 
-  /** One call to the connector; a throw or a timeout is a retry for every entry. Undefined when aborted. */
+  /** One call to the connector, once the circuit and the rate limit let it go. Undefined when stopped or aborted. */
   async #attempt(entries: readonly OutboxEntry[]): Promise<readonly DeliveryOutcome[] | undefined> {
+    const { circuit, rateLimiter, stopping } = this.context;
+    try {
+      // Waiting for these is no attempt yet: stopping cancels it, and the entries stay in the outbox.
+      await circuit.admit(stopping);
+      await rateLimiter?.acquire(stopping);
+    } catch {
+      return undefined;
+    }
+    const outcomes = await this.#call(entries);
+    if (outcomes) reportHealth(circuit, outcomes);
+    return outcomes;
+  }
+
+  /** A throw or a timeout is a retry for every entry. Undefined when aborted. */
+  async #call(entries: readonly OutboxEntry[]): Promise<readonly DeliveryOutcome[] | undefined> {
     const { connector, delivery, aborting } = this.context;
     const timeout = AbortSignal.timeout(delivery.timeoutMs);
     const signal = AbortSignal.any([aborting, timeout]);
@@ -122,6 +143,16 @@ export class BatchDelivery {
     this.context.logger.error({ event: { id, type }, reason: failure.reason, attempts: failure.attempts }, 'event dead-lettered');
     this.context.events.onDeadLettered?.(entry, failure.reason);
   }
+}
+
+/**
+ * The destination is down when an attempt delivered nothing and something must be retried;
+ * one that only rejects events (a 4xx) still shows it answers.
+ */
+function reportHealth(circuit: Circuit, outcomes: readonly DeliveryOutcome[]): void {
+  const retry = outcomes.find((o): o is Retry => o.status === 'retry');
+  if (retry && !outcomes.some((o) => o.status === 'delivered')) circuit.failed(retry.reason);
+  else circuit.succeeded();
 }
 
 /** The peer's Retry-After wins (the longest asked, capped); our backoff otherwise. */

@@ -1,4 +1,5 @@
 import type { OutboxEntry } from '../store/types.js';
+import type { CircuitState } from './circuit.js';
 
 /** Hooks a delivery worker calls as it goes, for metrics. Each is optional. */
 export interface DeliveryEvents {
@@ -7,4 +8,6 @@ export interface DeliveryEvents {
   /** A batch (or what is left of it) will be sent again after `delayMs`. */
   onRetry?(reason: string, delayMs: number): void;
   onDeadLettered?(entry: OutboxEntry, reason: string): void;
+  /** The connector's circuit breaker changed state. */
+  onCircuit?(state: CircuitState): void;
 }

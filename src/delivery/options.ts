@@ -21,13 +21,32 @@ export interface RetryOptions {
   readonly maxDurationMs: number;
 }
 
+/** At most `max` calls to the connector (retries included) in any `perMs` window. */
+export interface RateLimit {
+  readonly max: number;
+  readonly perMs: number;
+}
+
+/** When a connector's circuit breaker opens, and for how long. */
+export interface CircuitOptions {
+  /** Consecutive failed attempts (nothing delivered, something to retry) that open the circuit. */
+  readonly failureThreshold: number;
+  /** How long it stays open before one probe attempt is let through, ms. */
+  readonly openForMs: number;
+}
+
 export interface DeliveryOptions {
   readonly retry: RetryOptions;
   /** Batches in flight at once. */
   readonly concurrency: number;
   /** Per-request timeout, ms. */
   readonly timeoutMs: number;
+  /** Absent: no limit. */
+  readonly rateLimit?: RateLimit;
+  /** Absent: no circuit breaker (the config always sets one; see DEFAULT_CIRCUIT). */
+  readonly circuit?: CircuitOptions;
 }
 
 export const DEFAULT_RETRY: RetryOptions = { initialDelayMs: 1_000, maxDelayMs: 60_000, maxDurationMs: 24 * 3_600_000 };
-export const DEFAULT_DELIVERY: DeliveryOptions = { retry: DEFAULT_RETRY, concurrency: 2, timeoutMs: 30_000 };
+export const DEFAULT_CIRCUIT: CircuitOptions = { failureThreshold: 5, openForMs: 30_000 };
+export const DEFAULT_DELIVERY: DeliveryOptions = { retry: DEFAULT_RETRY, concurrency: 2, timeoutMs: 30_000, circuit: DEFAULT_CIRCUIT };

@@ -1,0 +1,73 @@
+import type { Envelope } from '../pipeline/envelope.js';
+import type { OutboxEntry } from '../store/types.js';
+
+/**
+ * What an event's delivery order is kept by: its finding, else its scan; undefined (unordered)
+ * when it names neither. Prefixed so finding 7 and scan 7 are different keys.
+ */
+export function orderKey(envelope: Envelope): string | undefined {
+  const { finding_id: finding, scan_id: scan } = envelope.data;
+  if (isId(finding)) return `finding:${finding}`;
+  if (isId(scan)) return `scan:${scan}`;
+  return undefined;
+}
+
+function isId(value: unknown): value is string | number {
+  return (typeof value === 'string' && value !== '') || typeof value === 'number';
+}
+
+/**
+ * The entries a worker has taken, handed out as batches so that events of one key reach the
+ * connector in the order they were taken while different keys go in parallel: a key belongs
+ * to at most one unfinished batch (sending, or retrying what is left of it), and an entry
+ * whose key is busy waits, with every later entry of its key, until that batch is finished.
+ * Within a batch, entries keep their order (connectors send a batch in order).
+ */
+export class KeyedBatches {
+  /** Taken, not in a batch yet, in the order taken. */
+  #waiting: OutboxEntry[] = [];
+  /** Keys of the entries in unfinished batches. */
+  readonly #busy = new Set<string>();
+  #inBatches = 0;
+
+  /** Entries held: waiting or in unfinished batches. */
+  get size(): number {
+    return this.#waiting.length + this.#inBatches;
+  }
+
+  add(entries: readonly OutboxEntry[]): void {
+    this.#waiting.push(...entries);
+  }
+
+  /** The next batch: up to `max` waiting entries, in order, skipping busy keys; empty when none is ready. */
+  next(max: number): OutboxEntry[] {
+    const batch: OutboxEntry[] = [];
+    const left: OutboxEntry[] = [];
+    const claimed = new Set<string>();
+    // Keys busy in another batch or skipped here: their later entries must wait too.
+    const blocked = new Set<string>();
+    for (const entry of this.#waiting) {
+      const key = orderKey(entry.envelope);
+      if (batch.length === max || (key !== undefined && (this.#busy.has(key) || blocked.has(key)))) {
+        if (key !== undefined) blocked.add(key);
+        left.push(entry);
+        continue;
+      }
+      if (key !== undefined) claimed.add(key);
+      batch.push(entry);
+    }
+    for (const key of claimed) this.#busy.add(key);
+    this.#waiting = left;
+    this.#inBatches += batch.length;
+    return batch;
+  }
+
+  /** A batch from `next` is finished (acked, dead-lettered or abandoned): its keys are free again. */
+  finish(batch: readonly OutboxEntry[]): void {
+    for (const entry of batch) {
+      const key = orderKey(entry.envelope);
+      if (key !== undefined) this.#busy.delete(key);
+    }
+    this.#inBatches -= batch.length;
+  }
+}
