@@ -42,7 +42,7 @@ describe('config loading', () => {
     const config = parseConfig(valid, 'bridge.yaml', env);
     expect(config.source).toMatchObject({ baseUrl: 'https://api.s4e.io', apiKey: 'sk-live-123456', auth: 'header', maxConnections: 5, heartbeatTimeoutMs: 90_000 });
     expect(config.connectors[0]).toMatchObject({ name: 'splunk', type: 'splunk_hec', batch: { maxEvents: 100, maxDelayMs: 500 } });
-    expect(config.routes[0]!.match.events).toEqual(['*']);
+    expect(config.routes[0]!.match.label).toBe('events: *');
     expect(config.secrets).toEqual(expect.arrayContaining(['sk-live-123456', 'hec-token-abcdef']));
   });
 
@@ -70,7 +70,7 @@ describe('config loading', () => {
       'bridge.yaml',
       env,
     );
-    expect(config.connectors[0]!.options).toMatchObject({ token: 'file-token-xyz', index: '${literal}' });
+    expect(config.connectors[0]!.options).toMatchObject({ token: 'file-token-xyz', index: expect.objectContaining({ source: '${literal}' }) });
     expect(config.secrets).toContain('file-token-xyz');
     expect(issuesOf(valid.replace('${SPLUNK_HEC_TOKEN}', '${file:/nonexistent/token}'))[0]!.message).toContain('cannot read ${file:/nonexistent/token}: ENOENT');
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvent } from '../src/pipeline/decode.js';
-import { Router } from '../src/pipeline/router.js';
+import { Pipeline, targetsOf } from '../src/pipeline/pipeline.js';
+import { loadRules, rulesIssues } from './pipeline.helpers.js';
 import type { Envelope } from '../src/pipeline/envelope.js';
 
 function envelope(type: string, data: Record<string, unknown> = {}): Envelope {
@@ -34,32 +35,95 @@ describe('decoding at the edge', () => {
 });
 
 describe('routing', () => {
-  const router = new Router([
-    { name: 'all', match: { events: ['*'], minSeverity: undefined }, to: ['splunk'] },
-    { name: 'urgent-findings', match: { events: ['finding.*'], minSeverity: 'high' }, to: ['slack', 'splunk'] },
-    { name: 'scans', match: { events: ['scan.failed', 'scan.complete?'], minSeverity: undefined }, to: ['ops'] },
-  ]);
+  const NOW = Date.parse('2026-04-28T12:00:00Z');
 
-  it('fans one event out to every matching route, each connector once', () => {
-    expect(router.connectorsFor(envelope('finding.new', { severity: 'critical' }))).toEqual(['splunk', 'slack']);
-    expect(router.matches(envelope('finding.new', { severity: 'critical' }))).toEqual(['all', 'urgent-findings']);
+  function route(sections: string, now = NOW) {
+    const pipeline = new Pipeline(loadRules(sections));
+    return async (e: Envelope) => {
+      const evaluation = pipeline.evaluate(e, now);
+      const { connectors } = await targetsOf(evaluation, async () => true);
+      return { connectors, matched: evaluation.verdicts.filter((v) => v.status === 'matched').map((v) => v.route.name) };
+    };
+  }
+
+  const fanOut = route(`routes:
+  - name: all
+    to: [splunk]
+  - name: urgent-findings
+    match: { events: [finding.*], min_severity: high }
+    to: [soc, splunk]
+  - name: scans
+    match: { events: [scan.failed, scan.complete?] }
+    to: [soc]
+`);
+
+  it('fans one event out to every matching route, each connector once', async () => {
+    expect(await fanOut(envelope('finding.new', { severity: 'critical' }))).toEqual({ connectors: ['splunk', 'soc'], matched: ['all', 'urgent-findings'] });
   });
 
-  it('holds findings below min_severity, and unknown severities, back from a thresholded route', () => {
-    expect(router.connectorsFor(envelope('finding.new', { severity: 'medium' }))).toEqual(['splunk']);
-    expect(router.connectorsFor(envelope('finding.new', { severity: 'urgent' }))).toEqual(['splunk']);
-    expect(router.connectorsFor(envelope('finding.new'))).toEqual(['splunk']);
+  it('holds findings below min_severity, and unknown severities, back from a thresholded route', async () => {
+    for (const data of [{ severity: 'medium' }, { severity: 'urgent' }, {}]) expect((await fanOut(envelope('finding.new', data))).connectors).toEqual(['splunk']);
   });
 
-  it('matches exact names and globs', () => {
-    expect(router.connectorsFor(envelope('scan.failed'))).toEqual(['splunk', 'ops']);
-    expect(router.connectorsFor(envelope('scan.completed'))).toEqual(['splunk', 'ops']);
-    expect(router.connectorsFor(envelope('scan.created'))).toEqual(['splunk']);
+  it('matches exact names and globs; heartbeats only where a route names them', async () => {
+    expect((await fanOut(envelope('scan.completed'))).connectors).toEqual(['splunk', 'soc']);
+    expect((await fanOut(envelope('scan.created'))).connectors).toEqual(['splunk']);
+    expect((await fanOut(envelope('heartbeat'))).connectors).toEqual([]);
+    const withHeartbeats = route(`routes:
+  - name: hb
+    match: { events: [heartbeat] }
+    to: [soc]
+`);
+    expect((await withHeartbeats(envelope('heartbeat'))).connectors).toEqual(['soc']);
   });
 
-  it('routes heartbeats only where a route names them', () => {
-    expect(router.connectorsFor(envelope('heartbeat'))).toEqual([]);
-    const withHeartbeats = new Router([{ name: 'hb', match: { events: ['heartbeat'], minSeverity: undefined }, to: ['ops'] }]);
-    expect(withHeartbeats.connectorsFor(envelope('heartbeat'))).toEqual(['ops']);
+  it('stops after a matching route with continue: false', async () => {
+    const routed = route(`routes:
+  - name: criticals
+    match: { min_severity: critical }
+    to: [soc]
+    continue: false
+  - name: rest
+    to: [splunk]
+`);
+    expect(await routed(envelope('finding.new', { severity: 'critical' }))).toEqual({ connectors: ['soc'], matched: ['criticals'] });
+    expect(await routed(envelope('finding.new', { severity: 'low' }))).toEqual({ connectors: ['splunk'], matched: ['rest'] });
+  });
+
+  const silence = `routes:
+  - name: siem
+    to: [splunk]
+  - name: maintenance
+    match: { asset_name: "*.staging.example.com" }
+    drop: true
+    until: 2026-04-28T13:30:00+01:00
+  - name: soc
+    to: [soc]
+`;
+
+  it('silences what a drop route matches from later routes, until it expires', async () => {
+    const staging = envelope('finding.new', { asset: { name: 'db.staging.example.com' } });
+    expect(await route(silence)(staging)).toEqual({ connectors: ['splunk'], matched: ['siem', 'maintenance'] });
+    expect(await route(silence)(envelope('finding.new', { asset: { name: 'db.prod.example.com' } }))).toEqual({ connectors: ['splunk', 'soc'], matched: ['siem', 'soc'] });
+    expect(await route(silence, Date.parse('2026-04-28T12:30:00Z'))(staging)).toEqual({ connectors: ['splunk', 'soc'], matched: ['siem', 'soc'] });
+  });
+
+  it('refuses contradictory routes, each at its line', () => {
+    const issues = rulesIssues(`routes:
+  - name: silence
+    drop: true
+    to: [splunk]
+  - name: no-target
+    until: 2026-05-01T00:00:00Z
+  - name: late
+    drop: true
+    until: tomorrow
+`);
+    expect(issues.map((i) => [i.path, i.line, i.message])).toEqual([
+      ['routes[0].to', 18, 'a drop route delivers nothing: remove it, or drop: true'],
+      ['routes[1].to', 19, 'required: the connectors to deliver to (or drop: true to silence)'],
+      ['routes[1].until', 20, 'only a silence (drop: true) expires'],
+      ['routes[2].until', 23, 'an ISO-8601 time with its zone, e.g. 2026-05-01T06:00:00Z'],
+    ]);
   });
 });

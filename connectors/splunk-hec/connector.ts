@@ -51,6 +51,11 @@ export class HecConnector implements Connector {
     }
   }
 
+  /** The event object as it would be posted to `/services/collector/event`. */
+  preview(envelope: Envelope): unknown {
+    return JSON.parse(this.parts.encode(envelope));
+  }
+
   close(): Promise<void> {
     return this.parts.client.close();
   }

@@ -1,14 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { envelope } from '../../test/hec.helpers.js';
+import { compileTemplate } from '../../src/templates/compile.js';
+import { HEC_SEVERITIES } from './config.js';
 import { createHecEncoder, hecTime, packBodies } from './encoder.js';
 
-const base = { host: 'bridge-1', source: 's4e-bridge', sourcetype: 's4e:event' };
+const base = { host: 'bridge-1', source: 's4e-bridge', sourcetype: compileTemplate('s4e:event'), severity_map: HEC_SEVERITIES };
 
 describe('HEC encoder', () => {
   it('writes one HEC envelope with the event intact', () => {
     const e = envelope(1, { time: 1_714_564_800_123 });
-    const out = JSON.parse(createHecEncoder({ ...base, index: 'security' })(e));
+    const out = JSON.parse(createHecEncoder({ ...base, index: compileTemplate('security') })(e));
     expect(out).toEqual({
       time: 1_714_564_800.123,
       host: 'bridge-1',
@@ -17,6 +19,18 @@ describe('HEC encoder', () => {
       index: 'security',
       event: { id: e.id, type: e.type, severity: 'high', asset: e.asset, subscription: 'findings', data: e.data },
     });
+  });
+
+  it('renders sourcetype and index templates per event, and names severities as Splunk CIM does', () => {
+    const encode = createHecEncoder({
+      ...base,
+      sourcetype: compileTemplate('s4e:{{type}}'),
+      index: compileTemplate('s4e-{{lower (default asset.name "none")}}'),
+      baseUrl: 'https://app.s4e.io',
+    });
+    const out = JSON.parse(encode(envelope(3, { severity: 'info', originalSeverity: 'weird', rulesFired: ['r1'], asset: { name: 'WWW.example.com' } })));
+    expect(out).toMatchObject({ sourcetype: 's4e:finding.new', index: 's4e-www.example.com' });
+    expect(out.event).toMatchObject({ severity: 'informational', original_severity: 'unknown', rules_fired: ['r1'] });
   });
 
   it('writes time in epoch seconds with millisecond decimals, from receivedAt when the event has no time', () => {

@@ -1,14 +1,21 @@
 import type { Envelope } from '../../src/pipeline/envelope.js';
+import { dataJson } from '../../src/pipeline/envelope-json.js';
+import { isSeverity } from '../../src/pipeline/severity.js';
+import type { Template } from '../../src/templates/compile.js';
 
 /** HEC envelope metadata stamped on every event (the config's keys of the same names). */
 export interface HecEncoderOptions {
   readonly host: string;
   readonly source: string;
-  readonly sourcetype: string;
+  readonly sourcetype: Template;
   /** Omitted from the envelope when unset, so the token's default index applies. */
-  readonly index?: string;
+  readonly index?: Template;
   /** Dotted paths into the `event` object promoted to indexed `fields`, named by the path. */
   readonly fields?: readonly string[];
+  /** The `severity` written for each bridge severity, and for `unknown` ones. */
+  readonly severity_map: Readonly<Record<string, string>>;
+  /** `source.base_url`, for templates' `link`. */
+  readonly baseUrl?: string;
 }
 
 /** One envelope as one HEC `/event` JSON object (no trailing newline). */
@@ -17,24 +24,40 @@ export type HecEncoder = (envelope: Envelope) => string;
 export type HecFieldValue = string | string[];
 
 export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
-  const { host, source, sourcetype, index } = options;
+  const { host, source, sourcetype, index, severity_map: severities, baseUrl = '' } = options;
   const paths = (options.fields ?? []).map((name) => ({ name, keys: name.split('.') }));
+  const severity = (value: string | undefined) => (value === undefined ? undefined : severities[isSeverity(value) ? value : 'unknown']);
   return (envelope) => {
     const event = {
       id: envelope.id,
       type: envelope.type,
-      severity: envelope.severity,
+      severity: severity(envelope.severity),
+      original_severity: severity(envelope.originalSeverity),
+      rules_fired: envelope.rulesFired,
       asset: envelope.asset,
       subscription: envelope.subscription,
-      data: envelope.data,
     };
     let fields: Record<string, HecFieldValue> | undefined;
-    for (const { name, keys } of paths) {
-      const value = flatten(keys.reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), event));
-      if (value !== undefined) (fields ??= {})[name] = value;
+    if (paths.length > 0) {
+      const withData = { ...event, data: envelope.data };
+      for (const { name, keys } of paths) {
+        const value = flatten(keys.reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), withData));
+        if (value !== undefined) (fields ??= {})[name] = value;
+      }
     }
     // JSON.stringify drops undefined members: an unset index, severity or asset is simply absent.
-    return JSON.stringify({ time: hecTime(envelope.time ?? envelope.receivedAt), host, source, sourcetype, index, fields, event });
+    const head = JSON.stringify({
+      time: hecTime(envelope.time ?? envelope.receivedAt),
+      host,
+      source,
+      sourcetype: sourcetype.render(envelope, baseUrl),
+      index: index?.render(envelope, baseUrl),
+      fields,
+      event,
+    });
+    // `data` goes last in `event` (last in the object, never empty: it has an id), as the JSON it
+    // was received in rather than serialized again: see envelope-json.ts.
+    return envelope.data === undefined ? head : `${head.slice(0, -2)},"data":${dataJson(envelope)}}}`;
   };
 }
 

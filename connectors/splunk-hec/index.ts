@@ -28,7 +28,7 @@ export const splunkHecPlugin: ConnectorPlugin<SplunkHecOptions> = {
     });
     return new HecConnector({
       client,
-      encode: createHecEncoder(options),
+      encode: createHecEncoder({ ...options, baseUrl: context.baseUrl }),
       maxBytes: context.batch.maxBytes,
       logger: context.logger,
       redact: createRedactor([options.token]),

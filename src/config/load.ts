@@ -3,9 +3,10 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type
 import type { z } from 'zod';
 import { connectorPlugins, findPlugin } from '../../connectors/index.js';
 import type { ConnectorPlugin } from '../../connectors/types.js';
-import { DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
+import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
 import { interpolate } from './interpolate.js';
+import { checkRules } from './rules.js';
 import { COMMON_CONNECTOR_KEYS, configSchema, connectorCommon, type RawConfig } from './schema.js';
 
 /** A connector as the bridge runs it: its plugin, its validated options, its delivery policy. */
@@ -73,6 +74,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     return built ? [built] : [];
   });
   checkReferences(config, at, issues);
+  const acceptsDigest = (connector: string) => connectors.find((c) => c.name === connector)?.plugin.acceptsDigest === true;
+  checkRules(config, acceptsDigest, (path, message) => issues.push(at(path, message)));
   if (issues.length > 0) throw new ConfigError(file, issues);
 
   const secrets = new Set<string>([config.source.apiKey, ...injected]);
@@ -178,7 +181,9 @@ function buildConnector(name: string, value: unknown, at: Locate, issues: Config
     return undefined;
   }
   const { batch = {}, delivery = {} } = common.data;
-  const retry = delivery.retry ?? {};
+  const { retry = {}, circuit = {} } = delivery;
+  const defaults = plugin.deliveryDefaults ?? {};
+  const rateLimit = delivery.rate_limit ? { max: delivery.rate_limit.max, perMs: delivery.rate_limit.per } : defaults.rateLimit;
   return {
     name,
     type: plugin.type,
@@ -190,12 +195,17 @@ function buildConnector(name: string, value: unknown, at: Locate, issues: Config
       maxDelayMs: batch.max_delay ?? plugin.batchDefaults.maxDelayMs,
     },
     delivery: {
-      concurrency: delivery.concurrency ?? DEFAULT_DELIVERY.concurrency,
+      concurrency: delivery.concurrency ?? defaults.concurrency ?? DEFAULT_DELIVERY.concurrency,
       timeoutMs: delivery.timeout ?? DEFAULT_DELIVERY.timeoutMs,
       retry: {
         initialDelayMs: retry.initial_delay ?? DEFAULT_DELIVERY.retry.initialDelayMs,
         maxDelayMs: retry.max_delay ?? DEFAULT_DELIVERY.retry.maxDelayMs,
         maxDurationMs: retry.max_duration ?? DEFAULT_DELIVERY.retry.maxDurationMs,
+      },
+      ...(rateLimit && { rateLimit }),
+      circuit: {
+        failureThreshold: circuit.failure_threshold ?? DEFAULT_CIRCUIT.failureThreshold,
+        openForMs: circuit.open_for ?? DEFAULT_CIRCUIT.openForMs,
       },
     },
   };

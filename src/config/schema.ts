@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { SEVERITIES } from '../pipeline/severity.js';
-import { duration, size } from './units.js';
+import { eventPattern, name } from './primitives.js';
+import { route, ruleTest, severityDefaults, severityRule } from './rules.js';
+import { duration, parseSize, size } from './units.js';
 
 /**
  * The YAML's shape, snake_case as the user writes it, turned into the typed camelCase
@@ -11,13 +12,6 @@ import { duration, size } from './units.js';
 
 export const TIER_CONNECTIONS = { standard: 5, premium: 20, enterprise: 100 } as const;
 export type Tier = keyof typeof TIER_CONNECTIONS;
-
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, "_", "-" and "." only');
-const eventPattern = z.string().regex(/^[A-Za-z0-9_.*?-]+$/, 'an event type or glob, e.g. finding.new or finding.*');
-const severity = z
-  .string()
-  .transform((s) => s.toLowerCase())
-  .pipe(z.enum(SEVERITIES, { error: `one of ${SEVERITIES.join(', ')}` }));
 
 const tls = z
   .strictObject({
@@ -56,15 +50,43 @@ const source = z
     proxy: s.proxy,
   }));
 
+/** `store.max_backlog`: a number is a count of events; a size needs its unit (`500MB`, `2GiB`). */
+const maxBacklog = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return { unit: 'events' as const, max: value };
+  const bytes = /[a-z]\s*$/i.test(value) ? parseSize(value) : undefined;
+  if (!bytes) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a backlog cap: use a number of events (100000) or a size with its unit (500MB, 2GiB)` });
+    return z.NEVER;
+  }
+  return { unit: 'bytes' as const, max: bytes };
+});
+
+/** Where the embedded store lives when `redis_url` is absent. */
+const DEFAULT_STORE_PATH = './data';
+
 const store = z
   .strictObject({
     redis_url: z.string().min(1).optional(),
+    path: z.string().min(1).optional(),
+    max_backlog: maxBacklog.optional(),
     key_prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default('s4e-bridge'),
     consumer: z.string().min(1).default(hostname()),
     dedupe_window: duration.default(900_000),
   })
+  // Either store, never a silent choice between them.
+  .refine((s) => s.redis_url === undefined || (s.path === undefined && s.max_backlog === undefined), {
+    message: 'redis_url selects Redis; path and max_backlog belong to the embedded store: set one or the other',
+    path: ['redis_url'],
+  })
   .default({ key_prefix: 's4e-bridge', consumer: hostname(), dedupe_window: 900_000 })
-  .transform((s) => ({ redisUrl: s.redis_url, keyPrefix: s.key_prefix, consumer: s.consumer, dedupeWindowMs: s.dedupe_window }));
+  .transform((s) => ({
+    redisUrl: s.redis_url,
+    path: s.path ?? DEFAULT_STORE_PATH,
+    maxBacklog: s.max_backlog,
+    keyPrefix: s.key_prefix,
+    consumer: s.consumer,
+    dedupeWindowMs: s.dedupe_window,
+  }));
 
 const subscription = z
   .strictObject({
@@ -87,20 +109,16 @@ export const connectorCommon = z.strictObject({
       retry: z
         .strictObject({ initial_delay: duration.optional(), max_delay: duration.optional(), max_duration: duration.optional() })
         .optional(),
+      /** At most `max` requests in any `per` window, e.g. `{ max: 1, per: 1s }`; default: the connector type's, else none. */
+      rate_limit: z
+        .strictObject({ max: z.number().int().min(1).max(100_000), per: duration.refine((ms) => ms > 0, 'a duration above 0') })
+        .optional(),
+      /** Opens after `failure_threshold` failed attempts in a row (default 5), probes after `open_for` (default 30s). */
+      circuit: z.strictObject({ failure_threshold: z.number().int().min(1).max(1_000).optional(), open_for: duration.optional() }).optional(),
     })
     .optional(),
 });
 export const COMMON_CONNECTOR_KEYS = Object.keys(connectorCommon.shape);
-
-const route = z
-  .strictObject({
-    name,
-    match: z
-      .strictObject({ events: z.array(eventPattern).min(1).default(['*']), min_severity: severity.optional() })
-      .default({ events: ['*'] }),
-    to: z.array(z.string()).min(1),
-  })
-  .transform((r) => ({ name: r.name, match: { events: r.match.events, minSeverity: r.match.min_severity }, to: r.to }));
 
 const log = z
   .strictObject({
@@ -109,14 +127,42 @@ const log = z
   })
   .default({ level: 'info', format: 'json' });
 
-export const configSchema = z.strictObject({
-  source,
-  store,
-  subscriptions: z.array(subscription).min(1),
-  connectors: z.record(name, z.unknown()).refine((c) => Object.keys(c).length > 0, 'declare at least one connector'),
-  routes: z.array(route).min(1),
-  log,
+/** `host:port`, `[v6]:port` or `:port` (every interface). */
+const LISTEN = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/;
+const listen = z.string().transform((value, ctx) => {
+  const match = LISTEN.exec(value.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65_535) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not an address to listen on: use host:port, e.g. 0.0.0.0:9464` });
+    return z.NEVER;
+  }
+  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 });
+
+/** How the bridge runs as a service: its operations endpoint, and how long a stop may take. */
+const server = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    listen: listen.default({ host: '0.0.0.0', port: 9464 }),
+    shutdown_grace: duration.default(10_000),
+  })
+  .default({ enabled: true, listen: { host: '0.0.0.0', port: 9464 }, shutdown_grace: 10_000 })
+  .transform((s) => ({ enabled: s.enabled, listen: s.listen, shutdownGraceMs: s.shutdown_grace }));
+
+export const configSchema = z
+  .strictObject({
+    source,
+    store,
+    subscriptions: z.array(subscription).min(1),
+    connectors: z.record(name, z.unknown()).refine((c) => Object.keys(c).length > 0, 'declare at least one connector'),
+    severity_defaults: severityDefaults,
+    severity_rules: z.array(severityRule).default([]),
+    routes: z.array(route).min(1),
+    tests: z.array(ruleTest).default([]),
+    log,
+    server,
+  })
+  .transform(({ severity_defaults, severity_rules, ...config }) => ({ ...config, severityDefaults: severity_defaults, severityRules: severity_rules }));
 
 export type RawConfig = z.output<typeof configSchema>;
 export type SourceConfig = RawConfig['source'];
@@ -124,3 +170,4 @@ export type StoreConfig = RawConfig['store'];
 export type SubscriptionConfig = RawConfig['subscriptions'][number];
 export type RouteConfig = RawConfig['routes'][number];
 export type LogConfig = RawConfig['log'];
+export type ServerConfig = RawConfig['server'];

@@ -1,5 +1,6 @@
 import type { MalformedEvent } from '../store/types.js';
 import type { Envelope } from './envelope.js';
+import { rememberDataJson } from './envelope-json.js';
 import { normalizeSeverity } from './severity.js';
 
 /** An event as it came off the wire, before anything is trusted. */
@@ -35,6 +36,8 @@ export function decodeEvent(event: WireEvent, subscription: string): Decoded {
     return reject(`data is ${data === null ? 'null' : Array.isArray(data) ? 'an array' : `a ${typeof data}`}, not a JSON object`);
   }
   const fields = data as Record<string, unknown>;
+  // Written out again as received, not serialized a second time (envelope-json.ts).
+  rememberDataJson(fields, event.data);
   const severity = normalizeSeverity(fields.severity);
   const asset = assetOf(fields);
   const time = timeOf(fields.timestamp);

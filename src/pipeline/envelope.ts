@@ -9,8 +9,12 @@ export interface Envelope {
   readonly type: string;
   /** The event's JSON payload, always an object. */
   readonly data: Readonly<Record<string, unknown>>;
-  /** Lower-cased severity (see severity.ts); may be a value outside the scale, or absent. */
+  /** Lower-cased severity (see severity.ts), after defaults and rules; may be a value outside the scale, or absent. */
   readonly severity?: string;
+  /** The severity the event came with, when `severity_rules` changed it. */
+  readonly originalSeverity?: string;
+  /** Names of the severity rules that changed it, in order; absent when none did. */
+  readonly rulesFired?: readonly string[];
   readonly asset?: { readonly id?: string; readonly name?: string };
   /** Name of the subscription that received it. */
   readonly subscription: string;

@@ -1,49 +1,63 @@
-import type { RouteConfig } from '../config/schema.js';
-import type { Envelope } from './envelope.js';
-import { compileGlobs } from './glob.js';
-import { severityRank } from './severity.js';
+import type { RouteConfig } from '../config/rules.js';
+import type { EventView } from './view.js';
 
-/** Keepalives are not findings: only a route that names `heartbeat` exactly receives them. */
-const HEARTBEAT = 'heartbeat';
+/** What one route made of one event, for delivery and for test-route. */
+export type RouteVerdict =
+  | { readonly route: RouteConfig; readonly status: 'matched' }
+  /** `failed`: the first part of `match` the event did not meet. */
+  | { readonly route: RouteConfig; readonly status: 'not matched'; readonly failed: string }
+  /** A silence whose `until` has passed: as if it were not there. */
+  | { readonly route: RouteConfig; readonly status: 'expired' }
+  /** An earlier route stopped the evaluation (`continue: false` or `drop: true`). */
+  | { readonly route: RouteConfig; readonly status: 'not evaluated'; readonly stoppedBy: string };
 
-interface CompiledRoute {
-  readonly name: string;
-  readonly types: RegExp;
-  readonly heartbeat: boolean;
-  readonly minRank?: number;
-  readonly to: readonly string[];
+/**
+ * Evaluates the routes in order. Routes fan out: every matching route delivers, until one
+ * with `continue: false` matches; a `drop: true` route silences what it matches from every
+ * later route (routes before it have matched already).
+ */
+export class Router {
+  constructor(private readonly routes: readonly RouteConfig[]) {}
+
+  /** Every route's verdict, in config order; `now` decides whether silences still hold. */
+  evaluate(event: EventView, now: number): RouteVerdict[] {
+    const verdicts: RouteVerdict[] = [];
+    let stoppedBy: string | undefined;
+    for (const route of this.routes) {
+      if (stoppedBy !== undefined) {
+        verdicts.push({ route, status: 'not evaluated', stoppedBy });
+        continue;
+      }
+      if (route.until !== undefined && now >= route.until) {
+        verdicts.push({ route, status: 'expired' });
+        continue;
+      }
+      const failed = route.match.test(event);
+      if (failed !== undefined) {
+        verdicts.push({ route, status: 'not matched', failed });
+        continue;
+      }
+      verdicts.push({ route, status: 'matched' });
+      if (route.drop || !route.continue) stoppedBy = route.name;
+    }
+    return verdicts;
+  }
 }
 
-/** Decides, for each envelope, which connectors must receive it. Routes fan out. */
-export class Router {
-  readonly #routes: readonly CompiledRoute[];
+/** One line for `validate` and `test-route`: what a route matches and what it does. */
+export function describeRoute(route: RouteConfig): string {
+  const action = route.drop ? `drop${route.until !== undefined ? ` until ${new Date(route.until).toISOString()}` : ''}` : `-> ${route.to.join(', ')}`;
+  return [
+    `${route.match.label} ${action}`,
+    ...(route.continue || route.drop ? [] : ['(continue: false)']),
+    ...(route.dedupe ? [`(dedupe ${route.dedupe.key.source} per ${duration(route.dedupe.windowMs)})`] : []),
+    ...(route.digest ? [`(digest per ${duration(route.digest.windowMs)} or ${route.digest.maxEvents} events)`] : []),
+  ].join(' ');
+}
 
-  constructor(routes: readonly RouteConfig[]) {
-    this.#routes = routes.map((r) => ({
-      name: r.name,
-      types: compileGlobs(r.match.events),
-      heartbeat: r.match.events.includes(HEARTBEAT),
-      minRank: severityRank(r.match.minSeverity),
-      to: r.to,
-    }));
-  }
-
-  /** The routes that match, in config order. */
-  matches(envelope: Envelope): string[] {
-    return this.#routes.filter((r) => this.#matches(r, envelope)).map((r) => r.name);
-  }
-
-  /** The connectors named by every matching route, each once. */
-  connectorsFor(envelope: Envelope): string[] {
-    const targets = new Set<string>();
-    for (const route of this.#routes) if (this.#matches(route, envelope)) for (const t of route.to) targets.add(t);
-    return [...targets];
-  }
-
-  #matches(route: CompiledRoute, envelope: Envelope): boolean {
-    if (envelope.type === HEARTBEAT ? !route.heartbeat : !route.types.test(envelope.type)) return false;
-    if (route.minRank === undefined) return true;
-    const rank = severityRank(envelope.severity);
-    return rank !== undefined && rank >= route.minRank;
-  }
+/** 3600000 → `1h`, 90000 → `90s`: the largest unit that divides it. */
+function duration(ms: number): string {
+  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]];
+  const [unit, size] = units.find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
 }

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../config/load.js';
 import { redactUrl } from '../../observability/redact.js';
+import { describeRoute } from '../../pipeline/router.js';
 
 export function validateCommand(options: { config: string }): void {
   const config = loadConfig(options.config);
@@ -9,7 +10,9 @@ export function validateCommand(options: { config: string }): void {
     `  source: ${redactUrl(source.baseUrl)} (auth ${source.auth}, ${source.tier} tier: ${config.subscriptions.length}/${source.maxConnections} connections)`,
     ...config.subscriptions.map((s) => `  subscription ${s.name}: ${s.events?.join(', ') ?? 'all events'}${s.assetId ? ` on asset ${s.assetId}` : ''}`),
     ...config.connectors.map((c) => `  connector ${c.name}: ${c.type} (batch ${c.batch.maxEvents} events / ${c.batch.maxBytes} B / ${c.batch.maxDelayMs} ms)`),
-    ...config.routes.map((r) => `  route ${r.name}: ${r.match.events.join(', ')}${r.match.minSeverity ? ` >= ${r.match.minSeverity}` : ''} -> ${r.to.join(', ')}`),
+    ...config.severityRules.map((r) => `  severity rule ${r.name}: ${r.when.label} -> ${'set' in r.effect ? `set ${r.effect.set}` : `${r.effect.shift > 0 ? 'raise' : 'lower'} ${Math.abs(r.effect.shift)}`}${r.final ? ' (final)' : ''}`),
+    ...config.routes.map((r) => `  route ${r.name}: ${describeRoute(r)}`),
+    ...(config.tests.length > 0 ? [`  tests: ${config.tests.length} (run them with s4e-bridge test)`] : []),
     `  store: ${config.store.redisUrl ? `redis ${redactUrl(config.store.redisUrl)}` : 'none'} (prefix ${config.store.keyPrefix})`,
   ];
   console.log(lines.join('\n'));

@@ -1,15 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { ConnectorState } from '../../../connectors/types.js';
-import type { RedisKeys } from './keys.js';
 import type { Scripts } from './scripts.js';
 
-/** A connector's durable key-value state: one Redis string per key, shared by every replica. */
+/**
+ * Durable key-value state (a connector's, or the routes'): one Redis string per key, shared
+ * by every replica. `keyOf` names the Redis key of a state key (see keys.ts).
+ */
 export class RedisConnectorState implements ConnectorState {
   constructor(
     private readonly redis: Redis,
     private readonly scripts: Scripts,
-    private readonly keys: RedisKeys,
-    private readonly connector: string,
+    private readonly keyOf: (key: string) => string,
   ) {}
 
   async get(key: string): Promise<string | undefined> {
@@ -31,7 +32,7 @@ export class RedisConnectorState implements ConnectorState {
   }
 
   #key(key: string): string {
-    return this.keys.state(this.connector, key);
+    return this.keyOf(key);
   }
 }
 

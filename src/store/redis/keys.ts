@@ -29,12 +29,22 @@ export class RedisKeys {
     return `${this.#base}:dlq:${connector}`;
   }
 
+  /** Stream per digest route of the events it holds (field `e` = Envelope JSON). */
+  digest(route: string): string {
+    return `${this.#base}:digest:${route}`;
+  }
+
   /**
    * String per connector state key: one Redis key each, so each can have its own TTL.
    * Unambiguous: connector names hold no ":".
    */
   state(connector: string, key: string): string {
     return `${this.#base}:state:${connector}:${key}`;
+  }
+
+  /** String per route state key (dedupe windows); `:routes:` cannot clash with a connector's `:state:`. */
+  routeState(key: string): string {
+    return `${this.#base}:routes:${key}`;
   }
 }
 

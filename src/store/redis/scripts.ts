@@ -11,6 +11,7 @@ const SCRIPTS = {
   replay: 'replay-1',
   touch: 'touch-1',
   deleteIfValue: 'deleteIfValue-1',
+  flushDigest: 'flushDigest-1',
 } as const;
 
 type CommandName = (typeof SCRIPTS)[keyof typeof SCRIPTS];
@@ -62,6 +63,11 @@ export class Scripts {
 
   async deleteIfValue(key: string, value: string): Promise<void> {
     await this.#run(SCRIPTS.deleteIfValue, [key], [value]);
+  }
+
+  /** True when flushed, false when an entry was already gone. */
+  async flushDigest(buffer: string, outboxes: readonly string[], digest: string, refs: readonly string[]): Promise<boolean> {
+    return (await this.#run(SCRIPTS.flushDigest, [buffer, ...outboxes], [digest, ...refs])) === 1;
   }
 
   #run(name: CommandName, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {

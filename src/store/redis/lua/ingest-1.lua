@@ -6,7 +6,7 @@
   KEYS[1]   checkpoints hash
   KEYS[2]   seen sorted set (member "<subscription>\n<event id>", score = ms first ingested)
   KEYS[3]   malformed stream
-  KEYS[4..] outbox streams of the connectors named in the batch
+  KEYS[4..] outbox streams of the connectors named in the batch, and digest buffers (streams too)
 
   ARGV[1]   subscription
   ARGV[2]   checkpoint JSON, written whatever the items are (even all duplicates);

@@ -1,0 +1,130 @@
+import { compileGlobs } from './glob.js';
+import type { Matcher } from './regex.js';
+import { severityRank, type Severity } from './severity.js';
+import { valueAt, type EventView } from './view.js';
+
+/**
+ * One compiled condition of a severity rule's `when` or a route's `match`. `test` returns
+ * undefined when the event meets it, else the label of the first part it fails (test-route
+ * shows it). Never throws: a value of the wrong type simply does not match.
+ */
+export interface Condition {
+  /** What it requires, as the YAML writes it, e.g. `events: finding.*; min_severity: high`. */
+  readonly label: string;
+  test(event: EventView): string | undefined;
+}
+
+export type Scalar = string | number | boolean | null;
+
+/** One test of the value at a `where:` path. */
+export type FieldTest =
+  | { readonly op: 'equals'; readonly value: Scalar }
+  | { readonly op: 'in'; readonly values: readonly Scalar[] }
+  | { readonly op: 'glob' | 'regex'; readonly source: string; readonly match: Matcher }
+  | { readonly op: 'exists'; readonly value: boolean }
+  | { readonly op: '>' | '>=' | '<' | '<='; readonly value: number };
+
+/** Keepalives are not findings: only an `events` list that names `heartbeat` exactly matches one. */
+const HEARTBEAT = 'heartbeat';
+
+export const always: Condition = { label: 'always', test: () => undefined };
+
+/** Holds when `holds` does; fails with `label`. */
+function check(label: string, holds: (event: EventView) => boolean): Condition {
+  return { label, test: (event) => (holds(event) ? undefined : label) };
+}
+
+export function eventTypes(patterns: readonly string[]): Condition {
+  const match = compileGlobs(patterns);
+  const heartbeat = patterns.includes(HEARTBEAT);
+  return check(`events: ${patterns.join(', ')}`, (event) => (event.type === HEARTBEAT ? heartbeat : match(event.type)));
+}
+
+/** An unknown or absent severity meets no threshold. */
+export function severityBound(bound: 'min_severity' | 'max_severity', severity: Severity): Condition {
+  const limit = severityRank(severity)!;
+  return check(`${bound}: ${severity}`, (event) => {
+    const rank = severityRank(event.severity);
+    return rank !== undefined && (bound === 'min_severity' ? rank >= limit : rank <= limit);
+  });
+}
+
+export function assetIds(ids: readonly string[]): Condition {
+  return check(`asset_id: ${ids.join(', ')}`, (event) => event.asset?.id !== undefined && ids.includes(event.asset.id));
+}
+
+/** Host names ignore case. */
+export function assetNames(patterns: readonly string[]): Condition {
+  const match = compileGlobs(patterns, { ignoreCase: true });
+  return check(`asset_name: ${patterns.join(', ')}`, (event) => event.asset?.name !== undefined && match(event.asset.name));
+}
+
+export function field(path: string, test: FieldTest): Condition {
+  const keys = path.split('.');
+  const holds = fieldPredicate(test);
+  return check(`${path} ${describe(test)}`, (event) => holds(valueAt(event, keys)));
+}
+
+/** Every condition holds; fails with the first that does not. */
+export function allOf(conditions: readonly Condition[]): Condition {
+  if (conditions.length === 0) return always;
+  if (conditions.length === 1) return conditions[0]!;
+  return {
+    label: conditions.map((c) => c.label).join('; '),
+    test(event) {
+      for (const condition of conditions) {
+        const failed = condition.test(event);
+        if (failed !== undefined) return failed;
+      }
+      return undefined;
+    },
+  };
+}
+
+export function anyOf(conditions: readonly Condition[]): Condition {
+  const label = `any of (${conditions.map((c) => c.label).join(' | ')})`;
+  return { label, test: (event) => (conditions.some((c) => c.test(event) === undefined) ? undefined : label) };
+}
+
+export function not(condition: Condition): Condition {
+  const label = `not (${condition.label})`;
+  return { label, test: (event) => (condition.test(event) === undefined ? label : undefined) };
+}
+
+function fieldPredicate(test: FieldTest): (value: unknown) => boolean {
+  switch (test.op) {
+    case 'equals':
+      return (value) => value === test.value;
+    case 'in':
+      return (value) => test.values.includes(value as Scalar);
+    case 'glob':
+    case 'regex':
+      return (value) => typeof value === 'string' && test.match(value);
+    case 'exists':
+      return (value) => (value !== undefined && value !== null) === test.value;
+    case '>':
+      return (value) => typeof value === 'number' && value > test.value;
+    case '>=':
+      return (value) => typeof value === 'number' && value >= test.value;
+    case '<':
+      return (value) => typeof value === 'number' && value < test.value;
+    case '<=':
+      return (value) => typeof value === 'number' && value <= test.value;
+  }
+}
+
+function describe(test: FieldTest): string {
+  switch (test.op) {
+    case 'equals':
+      return `equals ${JSON.stringify(test.value)}`;
+    case 'in':
+      return `in ${JSON.stringify(test.values)}`;
+    case 'glob':
+    case 'regex':
+      return `${test.op} ${JSON.stringify(test.source)}`;
+    case 'exists':
+      return test.value ? 'exists' : 'does not exist';
+    default:
+      return `${test.op} ${test.value}`;
+  }
+}

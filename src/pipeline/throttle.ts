@@ -1,0 +1,27 @@
+import type { ConnectorState } from '../../connectors/types.js';
+import type { RouteConfig } from '../config/rules.js';
+import type { Envelope } from './envelope.js';
+
+/**
+ * A route's `dedupe`: a key is delivered once per window. The window is a key in the store
+ * (set if absent, with the window as its TTL), so it holds across restarts and replicas.
+ */
+export class Dedupe {
+  constructor(
+    private readonly state: ConnectorState,
+    private readonly baseUrl: string,
+  ) {}
+
+  /**
+   * True when this event opens the window for its key, or already holds it: the key's value
+   * is the event id, so an event replayed after a crash between this call and the ingest is
+   * still delivered. An empty key (the template's fields are missing) is never held back.
+   */
+  async admit(route: RouteConfig, envelope: Envelope): Promise<boolean> {
+    if (!route.dedupe) return true;
+    const key = route.dedupe.key.render(envelope, this.baseUrl);
+    if (key === '') return true;
+    const name = `dedupe:${route.name}:${key}`;
+    return (await this.state.setIfAbsent(name, envelope.id, route.dedupe.windowMs)) || (await this.state.get(name)) === envelope.id;
+  }
+}
