@@ -1,16 +1,14 @@
 import type { StoreConfig } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
+import { createEmbeddedStore } from './embedded/embedded-store.js';
 import { createRedisStore } from './redis/redis-store.js';
 import type { Store } from './types.js';
 
-/** The store the config asks for. */
+/** The store the config asks for: Redis when `store.redis_url` is set, else the embedded one at `store.path`. */
 export async function openStore(config: StoreConfig, logger: Logger): Promise<Store> {
-  if (!config.redisUrl) throw new Error('store.redis_url is required');
-  return createRedisStore({
-    url: config.redisUrl,
-    keyPrefix: config.keyPrefix,
-    consumer: config.consumer,
-    dedupeWindowMs: config.dedupeWindowMs,
-    logger: logger.child({ component: 'store' }),
-  });
+  const log = logger.child({ component: 'store' });
+  if (config.redisUrl) {
+    return createRedisStore({ url: config.redisUrl, keyPrefix: config.keyPrefix, consumer: config.consumer, dedupeWindowMs: config.dedupeWindowMs, logger: log });
+  }
+  return createEmbeddedStore({ path: config.path, maxBacklog: config.maxBacklog, dedupeWindowMs: config.dedupeWindowMs, logger: log });
 }

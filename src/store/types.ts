@@ -18,16 +18,25 @@ export interface Store {
   deadLetters(connector: string): DeadLetters;
   /** Durable key-value state for one connector (keys are namespaced by `connector`). */
   state(connector: string): ConnectorState;
+  /** Durable key-value state of the routes (dedupe windows), apart from every connector's. */
+  routeState(): ConnectorState;
+  /** The buffer of a route's `digest`: `ingest` fills it (an item's `digests`), the digest flusher empties it. */
+  digest(route: string): DigestBuffer;
   /** Events that could not be decoded, newest first. */
   malformed(limit: number): Promise<MalformedEvent[]>;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
+  /** How full the backlog is against `store.max_backlog`, for metrics; stores without a cap omit it. */
+  backlogUsage?(): BacklogUsage;
   close(): Promise<void>;
 }
 
 export type IngestItem =
-  /** A decoded event and the connectors its routes name (may be empty: checkpoint only). */
-  | { readonly kind: 'event'; readonly envelope: Envelope; readonly connectors: readonly string[] }
+  /**
+   * A decoded event, the connectors its routes name (may be empty: checkpoint only) and the
+   * digest routes whose buffers take it, appended in the same atomic step as the outboxes.
+   */
+  | { readonly kind: 'event'; readonly envelope: Envelope; readonly connectors: readonly string[]; readonly digests?: readonly string[] }
   /** An event whose payload could not be decoded: kept for an operator, never delivered. */
   | { readonly kind: 'malformed'; readonly event: MalformedEvent };
 
@@ -86,6 +95,20 @@ export interface Backlog {
   readonly oldestAgeMs: number;
 }
 
+/** `store.max_backlog`: a cap on the outbox entries waiting or in flight, as a count or in bytes. */
+export interface BacklogLimit {
+  readonly unit: 'events' | 'bytes';
+  readonly max: number;
+}
+
+/** Outbox entries waiting or in flight across all connectors (an event routed to two counts twice). */
+export interface BacklogUsage {
+  readonly events: number;
+  /** Their stored size (envelope JSON), before the database's own compression. */
+  readonly bytes: number;
+  readonly limit: BacklogLimit | undefined;
+}
+
 export interface DeliveryFailure {
   readonly reason: string;
   readonly attempts: number;
@@ -108,4 +131,23 @@ export interface DeadLetters {
   replay(refs?: readonly string[]): Promise<number>;
   /** Removes dead letters (all when `refs` is absent); returns how many. */
   drop(refs?: readonly string[]): Promise<number>;
+}
+
+/** One event held in a digest buffer. */
+export interface BufferedEvent {
+  /** The store's own id for this entry. */
+  readonly ref: string;
+  readonly envelope: Envelope;
+}
+
+/** A digest route's held events, oldest first. Shared by every replica. */
+export interface DigestBuffer {
+  /** The oldest `max` events held. */
+  peek(max: number): Promise<BufferedEvent[]>;
+  /**
+   * Appends `digest` to each connector's outbox and removes `refs` from the buffer, in one
+   * atomic step, and only while every ref is still held (another replica may have flushed
+   * them meanwhile): true when done, false when nothing changed.
+   */
+  flush(refs: readonly string[], digest: Envelope, connectors: readonly string[]): Promise<boolean>;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../observability/logger.js';
-import type { Envelope } from '../../pipeline/envelope.js';
+import { decodeStoredEnvelope } from '../../pipeline/envelope-json.js';
 import type { Backlog, DeliveryFailure, Outbox, OutboxEntry } from '../types.js';
 import { execChecked, openBlockingConnection } from './connection.js';
 import { deadLetterFields } from './dead-letters.js';
@@ -180,7 +180,7 @@ export class RedisOutbox implements Outbox {
   #entry(ref: string, fields: readonly string[], deliveries: number): OutboxEntry {
     const json = field(fields, 'e');
     if (json === undefined) throw new Error(`Outbox entry ${ref} of ${this.options.connector} holds no envelope`);
-    return { ref, envelope: JSON.parse(json) as Envelope, deliveries };
+    return { ref, envelope: decodeStoredEnvelope(json), deliveries };
   }
 
   /**

@@ -1,11 +1,14 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../observability/logger.js';
+import { encodeStoredEnvelope } from '../../pipeline/envelope-json.js';
 import type { ConnectorState } from '../../../connectors/types.js';
-import type { Checkpoint, DeadLetters, IngestItem, IngestResult, MalformedEvent, Outbox, Store } from '../types.js';
+import { lastCheckpoint } from '../checkpoint.js';
+import type { Checkpoint, DeadLetters, DigestBuffer, IngestItem, IngestResult, MalformedEvent, Outbox, Store } from '../types.js';
 import { openConnection } from './connection.js';
 import { RedisConnectorState } from './connector-state.js';
 import { RedisDeadLetters } from './dead-letters.js';
+import { RedisDigestBuffer } from './digest-buffer.js';
 import { RedisKeys } from './keys.js';
 import { RedisOutbox } from './outbox.js';
 import { Scripts } from './scripts.js';
@@ -79,22 +82,38 @@ export class RedisStore implements Store {
   async ingest(subscription: string, items: readonly IngestItem[]): Promise<IngestResult> {
     if (items.length === 0) return { appended: 0, duplicates: 0 };
     const scriptKeys = [this.keys.checkpoints, this.keys.seen, this.keys.malformed];
-    const outboxIndex = new Map<string, number>();
-    const indexOf = (connector: string): number => {
-      let index = outboxIndex.get(connector);
+    const keyIndex = new Map<string, number>();
+    const indexOf = (key: string): number => {
+      let index = keyIndex.get(key);
       if (index === undefined) {
-        index = scriptKeys.push(this.keys.outbox(connector)); // 1-based, as KEYS in Lua
-        outboxIndex.set(connector, index);
+        index = scriptKeys.push(key); // 1-based, as KEYS in Lua
+        keyIndex.set(key, index);
       }
       return index;
     };
-    const args: (string | number)[] = [subscription, checkpointOf(items), this.settings.dedupeWindowMs, this.settings.malformedMax];
+    // The events of a batch mostly go to the same outboxes: their KEYS indexes are worked out once per set.
+    const targetsBySet = new Map<string, number[]>();
+    const targetsOf = (connectors: readonly string[], digests: readonly string[] = []): number[] => {
+      const set = digests.length === 0 ? connectors.join('\n') : `${connectors.join('\n')}\n\n${digests.join('\n')}`;
+      let targets = targetsBySet.get(set);
+      if (!targets) {
+        // A digest buffer is one more stream the event is appended to, in the same step.
+        const streams = [...[...new Set(connectors)].map((c) => this.keys.outbox(c)), ...digests.map((r) => this.keys.digest(r))];
+        targets = streams.map(indexOf);
+        targetsBySet.set(set, targets);
+      }
+      return targets;
+    };
+    const checkpoint = lastCheckpoint(items);
+    const args: (string | number)[] = [subscription, checkpoint ? JSON.stringify(checkpoint) : '', this.settings.dedupeWindowMs, this.settings.malformedMax];
     for (const item of items) {
       if (item.kind === 'malformed') {
         args.push('m', item.event.id, JSON.stringify(item.event), 0);
       } else {
-        const targets = [...new Set(item.connectors)].map(indexOf);
-        args.push('e', item.envelope.id, JSON.stringify(item.envelope), targets.length, ...targets);
+        const targets = targetsOf(item.connectors, item.digests);
+        // The data is written as it was received, not serialized again (envelope-json.ts).
+        args.push('e', item.envelope.id, encodeStoredEnvelope(item.envelope), targets.length);
+        for (const target of targets) args.push(target);
       }
     }
     return this.scripts.ingest(scriptKeys, args);
@@ -121,7 +140,15 @@ export class RedisStore implements Store {
   }
 
   state(connector: string): ConnectorState {
-    return new RedisConnectorState(this.redis, this.scripts, this.keys, connector);
+    return new RedisConnectorState(this.redis, this.scripts, (key) => this.keys.state(connector, key));
+  }
+
+  routeState(): ConnectorState {
+    return new RedisConnectorState(this.redis, this.scripts, (key) => this.keys.routeState(key));
+  }
+
+  digest(route: string): DigestBuffer {
+    return new RedisDigestBuffer(this.redis, this.scripts, this.keys, route);
   }
 
   async malformed(limit: number): Promise<MalformedEvent[]> {
@@ -153,19 +180,6 @@ export class RedisStore implements Store {
   #connectorKeys(connector: string): { outbox: string; deadLetters: string } {
     return { outbox: this.keys.outbox(connector), deadLetters: this.keys.deadLetters(connector) };
   }
-}
-
-/**
- * The checkpoint JSON for a batch: its last item that has an id. An event without an id does
- * not move SSE's last-event-id either; '' when no item has one (the checkpoint stays).
- */
-function checkpointOf(items: readonly IngestItem[]): string {
-  for (let i = items.length - 1; i >= 0; i--) {
-    const item = items[i]!;
-    const { id, receivedAt } = item.kind === 'event' ? item.envelope : item.event;
-    if (id !== '') return JSON.stringify({ id, at: receivedAt } satisfies Checkpoint);
-  }
-  return '';
 }
 
 /** `options` without its undefined values, so they do not override defaults. */
