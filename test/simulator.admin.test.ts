@@ -42,9 +42,12 @@ describe('simulator admin endpoints', () => {
       sent: 3,
       sentByType: { 'finding.new': 3 },
       connections: 1,
+      progressConnections: 0,
       maxConnections: 1,
       rejected: { unauthorized: 1, tooMany: 0 },
       lastEventIds: ['evt-x'],
+      scans: { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 },
+      apiRequests: {},
     });
   });
 

@@ -20,11 +20,17 @@ export function streamUrl(simulator: Simulator, params: Record<string, string> =
   return `${simulator.url}/api/events/stream?${new URLSearchParams({ token: 'sim-key', ...params })}`;
 }
 
-/** A test's view of one open SSE stream: every message and `retry:` received so far. */
+/** A scan's progress stream URL, with the default key unless `params` replaces it. */
+export function progressUrl(simulator: Simulator, scanId: string, params: Record<string, string> = { token: 'sim-key' }): string {
+  return `${simulator.url}/api/scans/${encodeURIComponent(scanId)}/progress/stream?${new URLSearchParams(params)}`;
+}
+
+/** A test's view of one open SSE stream: every message, `retry:` and comment received so far. */
 export interface SseConnection {
   readonly response: Response;
   readonly events: EventSourceMessage[];
   readonly retries: number[];
+  readonly comments: string[];
   /** Resolves when `predicate` holds for the events so far; rejects after `timeoutMs`. */
   waitFor(predicate: (events: readonly EventSourceMessage[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Resolves once at least `count` events arrived. */
@@ -42,6 +48,7 @@ export async function connect(url: string, headers: Record<string, string> = {})
 
   const events: EventSourceMessage[] = [];
   const retries: number[] = [];
+  const comments: string[] = [];
   const waiters = new Set<() => void>();
   const parser = createParser({
     onEvent: (event) => {
@@ -49,6 +56,10 @@ export async function connect(url: string, headers: Record<string, string> = {})
       for (const waiter of [...waiters]) waiter();
     },
     onRetry: (ms) => retries.push(ms),
+    onComment: (comment) => {
+      comments.push(comment);
+      for (const waiter of [...waiters]) waiter();
+    },
   });
   const ended = (async () => {
     const decoder = new TextDecoder();
@@ -82,6 +93,7 @@ export async function connect(url: string, headers: Record<string, string> = {})
     response,
     events,
     retries,
+    comments,
     waitFor,
     waitForCount: (count, timeoutMs) => waitFor((got) => got.length >= count, timeoutMs),
     ended,

@@ -1,16 +1,6 @@
-import type { Severity } from '../pipeline/severity.js';
-import {
-  ASSETS,
-  CVSS_BANDS,
-  FINDING_STATUSES,
-  FINDINGS,
-  SCAN_ERRORS,
-  SCAN_PHASES,
-  SCAN_TYPES,
-  SEVERITY_WEIGHTS,
-  SYSTEM_ALERTS,
-} from './catalogue.js';
+import { ASSETS, FINDING_STATUSES, SCAN_ERRORS, SCAN_PHASES, SCAN_TYPES, SYSTEM_ALERTS } from './catalogue.js';
 import { EVENT_TYPES, type EventType, isEventType, typeWeight } from './event-types.js';
+import { drawFinding, findingEventFields, findingUrl } from './finding-draw.js';
 import { type Random, weightedPicker } from './random.js';
 
 export interface GeneratedEvent {
@@ -20,12 +10,11 @@ export interface GeneratedEvent {
 
 type Builder = (random: Random, timestamp: string) => Record<string, unknown>;
 
-const pickSeverity = weightedPicker(SEVERITY_WEIGHTS);
-
 /**
  * Makes realistic platform events: the documented fields of each type plus `timestamp`, and
  * `asset_id` wherever an asset is involved so the stream's `asset_id` filter has something to
- * match. Events are independent draws, not coherent scan lifecycles; nothing downstream needs more.
+ * match. Events are independent draws for volume, not coherent scan lifecycles: their scan ids
+ * are unknown to the Scans API. Coherent scans come from the ScanEngine.
  */
 export class EventGenerator {
   readonly #random: Random;
@@ -60,27 +49,11 @@ const executionId = (r: Random): string => `ex-${r.hex(8)}`;
 const actionId = (r: Random): string => `act-${r.int(100, 999)}`;
 const playbookId = (r: Random): string => `pb-${r.int(10, 99)}`;
 
-function cvss(r: Random, severity: Severity): number {
-  const [min, max] = CVSS_BANDS[severity];
-  return Math.round((min + r.next() * (max - min)) * 10) / 10;
-}
-
 /** The fields every finding.* event shares. */
 function finding(r: Random): Record<string, unknown> {
-  const severity = pickSeverity(r);
-  const template = r.pick(FINDINGS[severity]);
+  const drawn = drawFinding(r);
   const asset = r.pick(ASSETS);
-  return {
-    title: template.title,
-    severity,
-    cvss: template.cvss ?? cvss(r, severity),
-    ...(template.cve === undefined ? {} : { cve: template.cve }),
-    asset: { id: asset.id, name: asset.name },
-    asset_id: asset.id,
-    scan_id: scanId(r),
-    // The affected resource, not a console link: what an analyst opens to reproduce.
-    url: `https://${asset.name}${template.path}`,
-  };
+  return findingEventFields(drawn, findingUrl(asset, drawn.path), asset, scanId(r));
 }
 
 function statusChange(r: Random): { old_status: string; new_status: string } {

@@ -14,13 +14,35 @@ const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'seed'> = {
   replayWindowMs: 300_000,
   replayMaxEvents: 250_000,
   retryMs: 3_000,
+  scanDurationMs: 60_000,
+  scanQueueMs: 1_000,
+  scanIntervalMs: 0,
+  progressKeepaliveMs: 15_000,
+  apiRateLimit: 0,
+  apiRateWindowMs: 60_000,
 };
+
+/** The numeric options; each must be >= 0. */
+const NUMBERS = [
+  'maxConnections',
+  'rate',
+  'heartbeatIntervalMs',
+  'replayWindowMs',
+  'replayMaxEvents',
+  'retryMs',
+  'scanDurationMs',
+  'scanQueueMs',
+  'scanIntervalMs',
+  'progressKeepaliveMs',
+  'apiRateLimit',
+  'apiRateWindowMs',
+] as const;
 
 /** Options with defaults filled in; undefined fields take the default. */
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const resolved: ResolvedOptions = { ...DEFAULT_OPTIONS, ...defined };
-  for (const name of ['maxConnections', 'rate', 'heartbeatIntervalMs', 'replayWindowMs', 'replayMaxEvents', 'retryMs'] as const) {
+  for (const name of NUMBERS) {
     if (!(resolved[name] >= 0)) throw new RangeError(`${name} must be a number >= 0, got ${resolved[name]}`);
   }
   return resolved;

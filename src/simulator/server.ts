@@ -1,36 +1,68 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdminEndpoint } from './admin-endpoint.js';
+import { adminRoutes } from './admin-endpoint.js';
+import { ConnectionBudget } from './connection-budget.js';
 import { HEARTBEAT_TYPE } from './event-types.js';
+import { FaultScript } from './fault-script.js';
 import { EventGenerator } from './generator.js';
-import { sendJson } from './http-util.js';
-import { createIdFactory } from './ids.js';
+import { createIdFactory, createSequence, instanceTag } from './ids.js';
 import { resolveOptions } from './options.js';
+import { createProgressEndpoint } from './progress-endpoint.js';
+import { progressEvents } from './progress-events.js';
+import { ProgressHub } from './progress-hub.js';
 import { Publisher } from './publisher.js';
 import { createRandom } from './random.js';
+import { FixedWindowLimit } from './rate-limit.js';
 import { ReplayBuffer } from './replay-buffer.js';
+import { createRouter } from './router.js';
+import { ScanEngine } from './scan-engine.js';
+import { scanStreamEvents } from './scan-stream-events.js';
+import { isFinished, SCAN_STATUSES, type ScanStatus } from './scan-types.js';
+import { scansApiRoutes } from './scans-api.js';
 import { startSteadyRate } from './steady-rate.js';
-import { createStreamEndpoint, type StreamEndpointCounters } from './stream-endpoint.js';
+import { createStreamEndpoint } from './stream-endpoint.js';
+import { StreamGate, type StreamRejections } from './stream-gate.js';
 import { StreamHub } from './stream-hub.js';
 import type { Simulator, SimulatorOptions } from './types.js';
 
-const STREAM_PATH = '/api/events/stream';
 /** Most generated events built at once, so `generate(1e6)` never holds a million objects. */
 const GENERATE_CHUNK = 10_000;
 
 /**
- * Starts a simulated S4E platform: the SSE stream as its document describes it, plus `/_sim/*`
- * controls. Heartbeats are global, not per connection: one timer publishes each heartbeat, with
- * its own `evt-hb-…` id, to the replay buffer and every stream (whatever its filters), so a
- * heartbeat id is a valid `Last-Event-ID` and a replay includes the heartbeats after it.
+ * Starts a simulated S4E platform: the SSE stream as its document describes it, scans with their
+ * progress streams and REST API, plus `/_sim/*` controls. Heartbeats are global, not per
+ * connection: one timer publishes each heartbeat, with its own `evt-hb-…` id, to the replay buffer
+ * and every stream (whatever its filters), so a heartbeat id is a valid `Last-Event-ID` and a
+ * replay includes the heartbeats after it.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const config = resolveOptions(options);
+  const tag = instanceTag();
   const generator = new EventGenerator(createRandom(config.seed), config.types);
   const buffer = new ReplayBuffer({ windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
   const hub = new StreamHub();
-  const publisher = new Publisher(createIdFactory(), buffer, hub);
-  const counters: StreamEndpointCounters = { rejected: { unauthorized: 0, tooMany: 0 }, lastEventIds: [] };
+  const publisher = new Publisher(createIdFactory(tag), buffer, hub);
+  const progress = new ProgressHub(config.progressKeepaliveMs);
+  const engine = new ScanEngine({
+    // Its own sequence, so scans starting at their own pace leave the generator's draws alone.
+    random: createRandom(config.seed === undefined ? undefined : config.seed + 1),
+    nextScanId: createSequence('sc-', tag),
+    nextFindingId: createSequence('f-', tag),
+    durationMs: config.scanDurationMs,
+    queueMs: config.scanQueueMs,
+    // The event stream and the progress stream learn of each change together, so they agree.
+    observer: (scan, change) => {
+      publisher.publish(scanStreamEvents(scan, change));
+      progress.send(scan.id, progressEvents(scan, change), change.kind === 'status' && isFinished(scan.status));
+    },
+  });
+  const apiKeys = new Set(config.apiKeys);
+  const budget = new ConnectionBudget(config.maxConnections);
+  const rejected: StreamRejections = { unauthorized: 0, tooMany: 0 };
+  const gate = new StreamGate(apiKeys, budget, rejected);
+  const lastEventIds: string[] = [];
+  const apiAnswers = new Map<number, number>();
+  const faults = new FaultScript();
 
   const generate = (count: number, type?: string): string[] => {
     const ids: string[] = [];
@@ -44,31 +76,39 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const simulator: Omit<Simulator, 'url' | 'close'> = {
     inject: (events) => publisher.publish(events),
     generate,
-    dropConnections: () => hub.dropAll(),
+    dropConnections: () => {
+      hub.dropAll();
+      progress.dropAll();
+    },
     stats: () => ({
       sent: hub.sent,
       sentByType: hub.sentByType(),
-      connections: hub.connections,
-      maxConnections: hub.peakConnections,
-      rejected: { ...counters.rejected },
-      lastEventIds: [...counters.lastEventIds],
+      connections: budget.open,
+      progressConnections: budget.openOf('progress'),
+      maxConnections: budget.peak,
+      rejected: { ...rejected },
+      lastEventIds: [...lastEventIds],
+      scans: scanCounts(engine.list().map((scan) => scan.status)),
+      apiRequests: Object.fromEntries(apiAnswers),
     }),
     published: () => publisher.published(),
+    startScan: (scanOptions) => engine.start(scanOptions).id,
+    scans: () => structuredClone([...engine.list()]),
+    completeScan: (id) => engine.complete(id),
+    failScan: (id, error) => engine.fail(id, error),
   };
 
-  const stream = createStreamEndpoint(
-    { apiKeys: new Set(config.apiKeys), maxConnections: config.maxConnections, retryMs: config.retryMs, buffer, hub },
-    counters,
-  );
-  const admin = createAdminEndpoint(simulator);
+  const limit = config.apiRateLimit > 0 ? new FixedWindowLimit(config.apiRateLimit, config.apiRateWindowMs) : undefined;
+  const route = createRouter([
+    { method: 'GET', path: '/api/events/stream', handle: createStreamEndpoint({ gate, retryMs: config.retryMs, buffer, hub, lastEventIds }) },
+    { method: 'GET', path: '/api/scans/:id/progress/stream', handle: createProgressEndpoint({ gate, engine, hub: progress }) },
+    ...scansApiRoutes({ apiKeys, engine, limit, answers: apiAnswers }),
+    ...adminRoutes({ simulator, engine, progress, faults }),
+  ]);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
-    if (url.pathname === STREAM_PATH) {
-      if (req.method === 'GET') stream(req, res, url);
-      else sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'GET' });
-    } else {
-      void admin(req, res, url);
-    }
+    if (!url.pathname.startsWith('/_sim/') && faults.intercept(res, url.pathname)) return;
+    void route(req, res, url);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -86,6 +126,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           config.heartbeatIntervalMs,
         ).unref()
       : undefined;
+  const scanTimer = config.scanIntervalMs > 0 ? setInterval(() => engine.start(), config.scanIntervalMs).unref() : undefined;
 
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -97,9 +138,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       (closing ??= new Promise<void>((resolve) => {
         stopRate?.();
         clearInterval(heartbeat);
+        clearInterval(scanTimer);
+        engine.close();
         server.close(() => resolve());
         hub.dropAll();
+        progress.close();
         server.closeAllConnections();
       })),
   };
+}
+
+function scanCounts(statuses: readonly ScanStatus[]): Record<ScanStatus, number> {
+  const counts = Object.fromEntries(SCAN_STATUSES.map((status) => [status, 0])) as Record<ScanStatus, number>;
+  for (const status of statuses) counts[status] += 1;
+  return counts;
 }

@@ -1,5 +1,6 @@
 import type { BufferedEvent } from './buffered-event.js';
 import { HEARTBEAT_TYPE } from './event-types.js';
+import { isRecord } from './json.js';
 
 /** Which events a stream receives; undefined means all of them. */
 export type StreamFilter = ((event: BufferedEvent) => boolean) | undefined;
@@ -27,8 +28,4 @@ export function assetIdOf(data: unknown): string | undefined {
   if (!isRecord(data)) return undefined;
   if (typeof data.asset_id === 'string') return data.asset_id;
   return isRecord(data.asset) && typeof data.asset.id === 'string' ? data.asset.id : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

@@ -16,7 +16,6 @@ const FRAMES_PER_WRITE = 10_000;
  */
 export class StreamHub {
   readonly #subscribers = new Set<Subscriber>();
-  #peak = 0;
   #sent = 0;
   readonly #sentByType = new Map<string, number>();
 
@@ -27,7 +26,6 @@ export class StreamHub {
       this.#writeMatching(subscriber, backlog.slice(i, i + FRAMES_PER_WRITE));
     }
     this.#subscribers.add(subscriber);
-    this.#peak = Math.max(this.#peak, this.#subscribers.size);
     res.on('close', () => this.#subscribers.delete(subscriber));
   }
 
@@ -54,14 +52,6 @@ export class StreamHub {
   dropAll(): void {
     for (const { res } of this.#subscribers) res.destroy();
     this.#subscribers.clear();
-  }
-
-  get connections(): number {
-    return this.#subscribers.size;
-  }
-
-  get peakConnections(): number {
-    return this.#peak;
   }
 
   get sent(): number {

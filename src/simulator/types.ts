@@ -1,3 +1,5 @@
+import type { Scan, ScanStatus, StartScanOptions } from './scan-types.js';
+
 /** How a simulated S4E platform behaves. Every field is optional. */
 export interface SimulatorOptions {
   /** @default '127.0.0.1' */
@@ -6,7 +8,10 @@ export interface SimulatorOptions {
   readonly port?: number;
   /** API keys the stream accepts. @default ['sim-key'] */
   readonly apiKeys?: readonly string[];
-  /** Concurrent stream connections allowed (the tier limit); beyond it: 429. @default 5 (Standard) */
+  /**
+   * Concurrent SSE connections allowed (the tier limit), event stream and progress streams
+   * together; beyond it: 429. @default 5 (Standard)
+   */
   readonly maxConnections?: number;
   /** Generated events per second across all types; 0 generates none. @default 0 */
   readonly rate?: number;
@@ -29,6 +34,18 @@ export interface SimulatorOptions {
   readonly retryMs?: number;
   /** Seeds generation so the same seed yields the same events (timestamps and ids aside). */
   readonly seed?: number;
+  /** How long a scan runs, from start to completion, unless `startScan` says otherwise. @default 60000 */
+  readonly scanDurationMs?: number;
+  /** How long a scan is queued before it runs, unless `startScan` says otherwise. @default 1000 */
+  readonly scanQueueMs?: number;
+  /** Starts a scan on a random asset this often; 0 starts none by itself. @default 0 */
+  readonly scanIntervalMs?: number;
+  /** Period of the progress streams' `: keepalive` comments; 0 sends none. @default 15000 */
+  readonly progressKeepaliveMs?: number;
+  /** Scans API requests allowed per `apiRateWindowMs`, beyond which: 429; 0 is unlimited. @default 0 */
+  readonly apiRateLimit?: number;
+  /** The window `apiRateLimit` counts in. @default 60000 */
+  readonly apiRateWindowMs?: number;
 }
 
 export interface InjectedEvent {
@@ -40,16 +57,22 @@ export interface InjectedEvent {
 }
 
 export interface SimulatorStats {
-  /** Event frames written to streams, summed over connections (replays and heartbeats included). */
+  /** Event frames written to event streams, summed over connections (replays and heartbeats included; progress streams not). */
   readonly sent: number;
   readonly sentByType: Record<string, number>;
-  /** Open stream connections now. */
+  /** Open SSE connections now: event streams and progress streams, as the tier limit counts them. */
   readonly connections: number;
-  /** Peak concurrent stream connections. */
+  /** Of `connections`, the scan progress streams. */
+  readonly progressConnections: number;
+  /** Peak concurrent SSE connections, progress streams included. */
   readonly maxConnections: number;
   readonly rejected: { readonly unauthorized: number; readonly tooMany: number };
   /** `Last-Event-ID` each accepted connection presented, in connection order. */
   readonly lastEventIds: string[];
+  /** Scans by status. */
+  readonly scans: Record<ScanStatus, number>;
+  /** Scans API answers by HTTP status, e.g. `{"200": 12, "429": 1}`. */
+  readonly apiRequests: Record<string, number>;
 }
 
 export interface Simulator {
@@ -59,11 +82,23 @@ export interface Simulator {
   inject(events: readonly InjectedEvent[]): string[];
   /** Publishes `count` generated events now, all of `type` when given. */
   generate(count: number, type?: string): string[];
-  /** Cuts every open stream, as a network failure would. */
+  /** Cuts every open stream, progress streams too, as a network failure would. */
   dropConnections(): void;
   stats(): SimulatorStats;
   /** Ids of every non-heartbeat event published so far, in order. */
   published(): readonly string[];
+  /**
+   * Starts a scan now: queued, then running through its stages, discovering its findings, then
+   * completed; returns its id. Its scan.* and finding.new events, progress stream and Scans API
+   * entry agree. @throws RangeError for an invalid option
+   */
+  startScan(options?: StartScanOptions): string;
+  /** Every scan so far, oldest first; a copy. */
+  scans(): Scan[];
+  /** Completes a queued or running scan now, discovering its remaining findings first. @throws for an unknown or finished scan */
+  completeScan(id: string): void;
+  /** Fails a queued or running scan now, with `error` or a random reason. @throws for an unknown or finished scan */
+  failScan(id: string, error?: string): void;
   /** Ends every stream and stops the server. */
   close(): Promise<void>;
 }
