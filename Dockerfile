@@ -10,12 +10,26 @@ COPY connectors ./connectors
 RUN npm run build && npm prune --omit=dev
 
 # Runtime: a maintained Node LTS, non-root, config mounted at /etc/s4e-bridge/config.yaml.
+# The root filesystem can be read-only (`--read-only`): the only thing the bridge writes is the
+# embedded store, whose default path (./data) is on the volume below. With Redis, nothing.
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    S4E_BRIDGE_CONFIG=/etc/s4e-bridge/config.yaml \
+    S4E_BRIDGE_HEALTHZ=http://127.0.0.1:9464/healthz
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json config.example.yaml ./
-USER node
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
-CMD ["run", "--config", "/etc/s4e-bridge/config.yaml"]
+RUN mkdir /var/lib/s4e-bridge && chown 1000:1000 /var/lib/s4e-bridge
+WORKDIR /var/lib/s4e-bridge
+VOLUME /var/lib/s4e-bridge
+# The image's `node` user, numeric so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+# The operations endpoint (server.listen): /healthz /readyz /metrics /status.
+EXPOSE 9464
+# No curl in a slim image: Node's own fetch probes /healthz (set S4E_BRIDGE_HEALTHZ if server.listen differs).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch(process.env.S4E_BRIDGE_HEALTHZ).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+# The config comes from S4E_BRIDGE_CONFIG for every command: `docker exec CONTAINER node /app/dist/src/cli/main.js status`.
+CMD ["run"]

@@ -2,11 +2,16 @@ import { readFileSync } from 'node:fs';
 import type { Connector } from '../connectors/types.js';
 import type { BridgeConfig } from './config/load.js';
 import type { SubscriptionConfig } from './config/schema.js';
+import type { CircuitState } from './delivery/circuit.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import type { Logger } from './observability/logger.js';
-import { BridgeStats } from './observability/stats.js';
+import { BridgeMetrics } from './observability/metrics.js';
+import { snapshotNames } from './observability/store-snapshot.js';
 import { decodeEvent, type WireEvent } from './pipeline/decode.js';
-import { Router } from './pipeline/router.js';
+import { DigestFlusher } from './pipeline/digest.js';
+import { Pipeline, targetsOf, type RulesConfig } from './pipeline/pipeline.js';
+import { UnknownSeverities } from './pipeline/severity.js';
+import { Dedupe } from './pipeline/throttle.js';
 import { SseSubscription } from './source/sse-client.js';
 import type { SubscriptionState } from './source/types.js';
 import type { IngestItem, Store } from './store/types.js';
@@ -26,11 +31,16 @@ export interface BridgeOptions {
  * stream and a crash between the two loses nothing.
  */
 export class Bridge {
-  readonly stats = new BridgeStats();
+  readonly metrics: BridgeMetrics;
   readonly #options: BridgeOptions;
-  readonly #router: Router;
+  /** The rules and routes in force; replaced whole by reload(). */
+  #pipeline: Pipeline;
+  readonly #dedupe: Dedupe;
+  readonly #digests: DigestFlusher;
+  readonly #unknownSeverities = new UnknownSeverities();
   readonly #subscriptions = new Map<string, SseSubscription>();
   readonly #states = new Map<string, SubscriptionState>();
+  readonly #circuits = new Map<string, CircuitState>();
   readonly #workers: DeliveryWorker[] = [];
   readonly #connectors: Connector[] = [];
   /** Subscriptions whose checkpoint gap was already reported, so it is said once per gap. */
@@ -38,15 +48,41 @@ export class Bridge {
 
   constructor(options: BridgeOptions) {
     this.#options = options;
-    this.#router = new Router(options.config.routes);
+    this.#pipeline = new Pipeline(options.config);
+    this.#dedupe = new Dedupe(options.store.routeState(), options.config.source.baseUrl);
+    this.#digests = new DigestFlusher({ store: options.store, logger: options.logger.child({ component: 'digest' }) });
+    this.#digests.setRoutes(options.config.routes);
+    this.metrics = new BridgeMetrics({ store: options.store, ...snapshotNames(options.config) });
+  }
+
+  /** The rules and routes in force. */
+  get rules(): RulesConfig {
+    return this.#pipeline.rules;
+  }
+
+  /**
+   * Puts a new config's severity rules and routes in force. Each ingested batch is routed
+   * by one config, the old or the new, whole: the swap loses or repeats nothing. The rest
+   * (source, store, subscriptions, connectors, log, server) is fixed while running: returns the
+   * sections that changed and need a restart. Throws, changing nothing, when the new routes
+   * name a connector that is not running.
+   */
+  reload(config: BridgeConfig): string[] {
+    const running = this.#options.config;
+    const missing = [...new Set(config.routes.flatMap((r) => r.to))].filter((c) => !running.connectors.some((r) => r.name === c));
+    if (missing.length > 0) throw new Error(`routes name connectors that are not running (${missing.join(', ')}): adding a connector needs a restart`);
+    this.#pipeline = new Pipeline(config);
+    this.#digests.setRoutes(config.routes);
+    return changedSections(running, config);
   }
 
   start(): void {
     const { config, store, logger } = this.#options;
     for (const c of config.connectors) {
       const log = logger.child({ connector: c.name });
-      const connector = c.plugin.create(c.options, { name: c.name, logger: log, batch: c.batch, state: store.state(c.name) });
+      const connector = c.plugin.create(c.options, { name: c.name, logger: log, batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl });
       this.#connectors.push(connector);
+      this.#circuits.set(c.name, 'closed');
       const worker = new DeliveryWorker({
         connectorName: c.name,
         connector,
@@ -55,15 +91,20 @@ export class Bridge {
         delivery: c.delivery,
         logger,
         events: {
-          onDelivered: (n) => this.stats.delivered(c.name, n),
-          onRetry: () => this.stats.retried(c.name),
-          onDeadLettered: () => this.stats.deadLettered(c.name),
+          onDelivered: (_, latenciesMs) => this.metrics.delivered(c.name, latenciesMs),
+          onRetry: () => this.metrics.retried(c.name),
+          onDeadLettered: () => this.metrics.deadLettered(c.name),
+          onCircuit: (state) => {
+            this.#circuits.set(c.name, state);
+            this.metrics.circuit(c.name, state);
+          },
         },
       });
       worker.start();
       this.#workers.push(worker);
     }
     for (const s of config.subscriptions) this.#subscribe(s);
+    this.#digests.start();
     logger.info(
       { subscriptions: config.subscriptions.map((s) => s.name), connectors: config.connectors.map((c) => c.name), tier: config.source.tier },
       'bridge started',
@@ -73,6 +114,7 @@ export class Bridge {
   /** Stops reading, lets in-flight deliveries finish within `graceMs`, closes connectors. */
   async stop(graceMs = 10_000): Promise<void> {
     await Promise.all([...this.#subscriptions.values()].map((s) => s.stop()));
+    await this.#digests.stop();
     await Promise.all(this.#workers.map((w) => w.stop(graceMs)));
     await Promise.all(this.#connectors.map((c) => c.close()));
     this.#options.logger.info('bridge stopped');
@@ -81,6 +123,11 @@ export class Bridge {
   /** The last known state of each subscription. */
   subscriptionStates(): ReadonlyMap<string, SubscriptionState> {
     return this.#states;
+  }
+
+  /** The circuit-breaker state of each connector. */
+  circuitStates(): ReadonlyMap<string, CircuitState> {
+    return this.#circuits;
   }
 
   #subscribe(subscription: SubscriptionConfig): void {
@@ -103,7 +150,10 @@ export class Bridge {
       fetch: this.#options.fetch,
       resumeFrom: () => this.#resumeFrom(subscription.name, log),
       onEvents: (batch) => this.#ingest(subscription.name, batch),
-      onState: (state) => this.#states.set(subscription.name, state),
+      onState: (state) => {
+        this.#states.set(subscription.name, state);
+        this.metrics.subscriptionState(subscription.name, state);
+      },
     });
     if (source.tls.insecureSkipVerify) log.warn('TLS verification of the S4E platform is OFF (source.tls.insecure_skip_verify)');
     this.#subscriptions.set(subscription.name, sse);
@@ -130,22 +180,50 @@ export class Bridge {
 
   async #ingest(subscription: string, batch: readonly WireEvent[]): Promise<void> {
     const items: IngestItem[] = [];
+    const matched = new Map<IngestItem, string[]>();
+    const pipeline = this.#pipeline; // one config for the whole batch, even when a reload lands meanwhile
     for (const raw of batch) {
       const decoded = decodeEvent(raw, subscription);
       if (decoded.ok) {
-        items.push({ kind: 'event', envelope: decoded.envelope, connectors: this.#router.connectorsFor(decoded.envelope) });
+        const evaluation = pipeline.evaluate(decoded.envelope, Date.now());
+        const { envelope } = evaluation;
+        const { connectors, digests } = await targetsOf(evaluation, (route) => this.#dedupe.admit(route, envelope));
+        const item: IngestItem = { kind: 'event', envelope, connectors, ...(digests.length > 0 && { digests }) };
+        items.push(item);
+        matched.set(item, evaluation.verdicts.filter((v) => v.status === 'matched').map((v) => v.route.name));
+        if (this.#unknownSeverities.isNew(envelope.severity)) {
+          this.#options.logger.warn({ subscription, eventId: envelope.id, type: envelope.type, severity: envelope.severity }, 'unknown severity: kept as is; it meets no severity threshold (said once per value)');
+        }
       } else {
         items.push({ kind: 'malformed', event: decoded.malformed });
       }
     }
     const result = await this.#options.store.ingest(subscription, items);
+    this.#digests.added(items.flatMap((item) => (item.kind === 'event' ? (item.digests ?? []) : [])));
     for (const item of items) {
-      if (item.kind === 'event') this.stats.received(item.envelope.type, item.envelope.severity);
-      else {
-        this.stats.malformed += 1;
+      if (item.kind === 'event') {
+        this.metrics.received(subscription, item.envelope);
+        this.metrics.routed(matched.get(item) ?? []);
+      } else {
+        this.metrics.malformed(subscription);
         this.#options.logger.warn({ subscription, eventId: item.event.id, type: item.event.type, reason: item.event.reason }, 'malformed event set aside');
       }
     }
-    this.stats.duplicates += result.duplicates;
+    this.metrics.duplicates(subscription, result.duplicates);
   }
+}
+
+/** The sections a running bridge cannot change that differ between `running` and `next`. */
+function changedSections(running: BridgeConfig, next: BridgeConfig): string[] {
+  // Plugins hold functions and schemas: connectors compare by what the config says.
+  const fixed = (c: BridgeConfig) => ({
+    source: c.source,
+    store: c.store,
+    subscriptions: c.subscriptions,
+    connectors: c.connectors.map(({ plugin: _plugin, ...rest }) => rest),
+    log: c.log,
+    server: c.server,
+  });
+  const [a, b] = [fixed(running), fixed(next)];
+  return (Object.keys(a) as (keyof typeof a)[]).filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]));
 }

@@ -29,6 +29,8 @@ connectors:
 routes:
   - name: everything
     to: [splunk]
+server:
+  listen: 127.0.0.1:0
 `;
 }
 

@@ -54,7 +54,7 @@ describe('the bridge delivering to Splunk HEC', () => {
     const got = receiver.received().map((e) => e.event.id);
     expect(new Set(got)).toEqual(new Set(ids));
     expect(got).toHaveLength(ids.length);
-    expect(harness!.bridge.stats.retriesByConnector.get('splunk')).toBeGreaterThanOrEqual(1);
+    expect((await harness!.bridge.metrics.summary()).retried).toBeGreaterThanOrEqual(1);
   });
 
   it('dead-letters events HEC refuses for good (403 bad token), with the reason', async () => {
@@ -76,6 +76,6 @@ describe('the bridge delivering to Splunk HEC', () => {
     await waitFor(() => receiver.eventCount === good.length, 'the good events at HEC');
     const malformed = await store.malformed(10);
     expect(malformed).toEqual([expect.objectContaining({ id: bad, reason: expect.stringContaining('not JSON'), raw: 'this is not json' })]);
-    expect(harness!.bridge.stats.malformed).toBe(1);
+    expect((await harness!.bridge.metrics.summary()).malformed).toBe(1);
   });
 });

@@ -2,8 +2,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { demoCommand } from './commands/demo.js';
+import { dlqDropCommand, dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { runCommand } from './commands/run.js';
 import { simulateCommand } from './commands/simulate.js';
+import { statusCommand } from './commands/status.js';
+import { testCommand } from './commands/test.js';
+import { testRouteCommand } from './commands/test-route.js';
 import { validateCommand } from './commands/validate.js';
 import { durationMs, wholeNumber } from './args.js';
 import { EXIT } from './exit.js';
@@ -18,7 +22,7 @@ const configOption = () => new Option('-c, --config <file>', 'the bridge config 
 
 program
   .command('run')
-  .description('hold the subscriptions and deliver events until stopped (SIGTERM/SIGINT)')
+  .description('hold the subscriptions and deliver events until stopped (SIGTERM/SIGINT); SIGHUP reloads the rules and routes')
   .addOption(configOption())
   .addOption(new Option('--log-level <level>', 'override log.level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']))
   .addOption(new Option('--log-format <format>', 'override log.format').choices(['json', 'pretty']))
@@ -29,6 +33,58 @@ program
   .description('check a config file: syntax, types, references, tier budget; exits 2 on a problem')
   .addOption(configOption())
   .action(validateCommand);
+
+program
+  .command('test-route')
+  .description('show what the rules make of one event: severity, each route, what each connector would send; sends nothing')
+  .addOption(configOption())
+  .requiredOption('-e, --event <file>', 'the event: JSON {"type", "data"} or a raw SSE block; - reads standard input')
+  .option('--at <time>', 'evaluate at this ISO-8601 time (silences), instead of now')
+  .option('--json', 'print JSON, for scripts')
+  .action(testRouteCommand);
+
+program
+  .command('test')
+  .description("run the config's tests: (event in, expected severity and routes out); exits 1 when one fails")
+  .addOption(configOption())
+  .action(testCommand);
+
+program
+  .command('status')
+  .description("an operator's view: checkpoints, outbox backlogs and dead letters from Redis; subscription and circuit states from the running bridge")
+  .addOption(configOption())
+  .option('--json', 'print JSON, for scripts')
+  .option('--endpoint <url>', "the running bridge's operations endpoint (default: server.listen, on this host)")
+  .action(statusCommand);
+
+const dlq = program
+  .command('dlq')
+  .description('dead letters: events a connector could not deliver; list them, replay them once the cause is fixed, or drop them');
+dlq
+  .command('list')
+  .description('show the newest dead letters: ref, time, connector, event, reason, attempts')
+  .addOption(configOption())
+  .option('--connector <name>', 'only this connector (default: every connector of the config)')
+  .option('--limit <n>', 'how many to show, newest first', wholeNumber, 50)
+  .option('--json', 'JSON for scripts (counts, full reason, last response, event)')
+  .action(dlqListCommand);
+dlq
+  .command('replay')
+  .description('move dead letters back into their outbox to be delivered again: all, by connector, or by id')
+  .addOption(configOption())
+  .option('--connector <name>', 'only this connector')
+  .option('--id <ref...>', 'only these dead letters (REF column of dlq list; needs --connector when several are configured)')
+  .option('--json', 'print the counts as JSON')
+  .action(dlqReplayCommand);
+dlq
+  .command('drop')
+  .description('delete dead letters for good')
+  .addOption(configOption())
+  .option('--connector <name>', "this connector's dead letters")
+  .option('--id <ref...>', 'only these dead letters (needs --connector when several are configured)')
+  .option('--all', "every connector's dead letters")
+  .option('--json', 'print the counts as JSON')
+  .action(dlqDropCommand);
 
 program
   .command('simulate')

@@ -1,8 +1,10 @@
-import type { BridgeStats } from '../observability/stats.js';
+import type { MetricsSummary } from '../observability/metrics.js';
 import { SEVERITIES } from '../pipeline/severity.js';
 
 export interface DemoScreen {
-  readonly stats: BridgeStats;
+  readonly summary: MetricsSummary;
+  /** When the bridge started, epoch ms, for the rate. */
+  readonly startedAt: number;
   readonly published: number;
   readonly received: number;
   readonly deadLetters: number;
@@ -10,15 +12,15 @@ export interface DemoScreen {
 }
 
 /** The demo's live view: a small table on a terminal, one line per refresh otherwise. */
-export function renderDemoScreen({ stats, published, received, deadLetters, tty }: DemoScreen): string {
-  const seconds = Math.max(1, (Date.now() - stats.startedAt) / 1000);
-  const rate = Math.round(stats.totalReceived / seconds);
-  const summary = `published ${published}  received ${stats.totalReceived} (${rate}/s)  delivered ${stats.totalDelivered}  at HEC ${received}  dead-lettered ${deadLetters}  malformed ${stats.malformed}  duplicates ${stats.duplicates}`;
-  if (!tty) return `${new Date().toISOString()} ${summary}`;
-  const byType = [...stats.receivedByType.entries()].sort(([a], [b]) => a.localeCompare(b));
-  const bySeverity = SEVERITIES.map((s) => `${s} ${stats.receivedBySeverity.get(s) ?? 0}`).join('  ');
+export function renderDemoScreen({ summary, startedAt, published, received, deadLetters, tty }: DemoScreen): string {
+  const seconds = Math.max(1, (Date.now() - startedAt) / 1000);
+  const rate = Math.round(summary.received / seconds);
+  const line = `published ${published}  received ${summary.received} (${rate}/s)  delivered ${summary.delivered}  at HEC ${received}  dead-lettered ${deadLetters}  malformed ${summary.malformed}  duplicates ${summary.duplicates}`;
+  if (!tty) return `${new Date().toISOString()} ${line}`;
+  const byType = [...summary.receivedByType.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const bySeverity = SEVERITIES.map((s) => `${s} ${summary.receivedBySeverity.get(s) ?? 0}`).join('  ');
   return [
-    summary,
+    line,
     `  by severity: ${bySeverity}`,
     ...byType.map(([type, n]) => `  ${type.padEnd(24)} ${String(n).padStart(8)}`),
   ].join('\n');

@@ -20,9 +20,9 @@ export function writeConfig(yaml: string): string {
   return file;
 }
 
-/** Runs the built CLI as a real child process, as an operator would. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): BridgeProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the built CLI as a real child process, as an operator would (`cwd`: its working directory). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): BridgeProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
   child.stdout!.on('data', collect);

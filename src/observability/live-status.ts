@@ -1,0 +1,31 @@
+import type { CircuitState } from '../delivery/circuit.js';
+import type { SubscriptionState } from '../source/types.js';
+import type { Store } from '../store/types.js';
+import { readStoreSnapshot, type SnapshotNames, type StoreSnapshot } from './store-snapshot.js';
+
+/**
+ * The running bridge's `/status` document, for `s4e-bridge status`: the states only it knows,
+ * and the store's figures as it reads them (the embedded store cannot be opened by another
+ * process while the bridge holds it).
+ */
+export interface LiveStatus {
+  readonly subscriptions: Readonly<Record<string, SubscriptionState>>;
+  readonly circuits: Readonly<Record<string, CircuitState>>;
+  readonly store?: StoreSnapshot;
+  /** Why `store` is missing. */
+  readonly storeError?: string;
+}
+
+export interface LiveStatusSource {
+  subscriptionStates(): ReadonlyMap<string, SubscriptionState>;
+  circuitStates(): ReadonlyMap<string, CircuitState>;
+}
+
+export async function liveStatus(bridge: LiveStatusSource, store: Store, names: SnapshotNames): Promise<LiveStatus> {
+  const states = { subscriptions: Object.fromEntries(bridge.subscriptionStates()), circuits: Object.fromEntries(bridge.circuitStates()) };
+  try {
+    return { ...states, store: await readStoreSnapshot(store, names) };
+  } catch (error) {
+    return { ...states, storeError: (error as Error).message };
+  }
+}

@@ -1,0 +1,276 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CircuitState } from '../delivery/circuit.js';
+import type { Envelope } from '../pipeline/envelope.js';
+import { isSeverity } from '../pipeline/severity.js';
+import type { SubscriptionState } from '../source/types.js';
+import type { Store } from '../store/types.js';
+import { readStoreSnapshot, SNAPSHOT_TIMEOUT_MS, type SnapshotNames, type StoreSnapshot } from './store-snapshot.js';
+
+export interface BridgeMetricsOptions extends SnapshotNames {
+  /** Read at scrape time for the backlog, dead-letter and checkpoint gauges. */
+  readonly store: Store;
+  /** Node process metrics (CPU, memory, event loop lag, GC) under their usual names. Default true. */
+  readonly processMetrics?: boolean;
+  /** Longest a scrape waits for the store, ms; the store gauges are absent when it does not answer. Default SNAPSHOT_TIMEOUT_MS. */
+  readonly storeTimeoutMs?: number;
+}
+
+/** Totals read from the counters, for the demo's screen and tests. */
+export interface MetricsSummary {
+  readonly received: number;
+  readonly receivedByType: ReadonlyMap<string, number>;
+  readonly receivedBySeverity: ReadonlyMap<string, number>;
+  /** Across connectors: events delivered and dead-lettered, batch attempts retried. */
+  readonly delivered: number;
+  readonly retried: number;
+  readonly deadLettered: number;
+  readonly malformed: number;
+  readonly duplicates: number;
+}
+
+type Labels = Partial<Record<string, string>>;
+
+const SUBSCRIPTION_STATES: readonly SubscriptionState['state'][] = ['connecting', 'connected', 'reconnecting', 'stopped'];
+const OUTCOMES = ['delivered', 'retried', 'dead_lettered'] as const;
+const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
+/** Received → delivered, s: from near-real-time to a sink that was down for an hour. */
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+/**
+ * The bridge's Prometheus metrics: one method per thing that happens, each bumping its series
+ * with fixed label names. Labels carry names from the config, event types, states and reason
+ * codes only, never a value from a payload or a secret. Gauges that need the store are read on
+ * scrape, never on the hot path.
+ */
+export class BridgeMetrics {
+  readonly registry = new Registry();
+  readonly #received: Counter<'subscription' | 'type' | 'severity'>;
+  readonly #malformed: Counter<'subscription'>;
+  readonly #duplicates: Counter<'subscription'>;
+  readonly #routed: Counter<'route'>;
+  readonly #deliveries: Counter<'connector' | 'outcome'>;
+  readonly #latency: Histogram<'connector'>;
+  readonly #reconnects: Counter<'subscription' | 'reason'>;
+  readonly #subscriptionState: Gauge<'subscription' | 'state'>;
+  readonly #circuitState: Gauge<'connector' | 'state'>;
+  /** Epoch ms of the last heartbeat event per subscription. */
+  readonly #lastHeartbeat = new Map<string, number>();
+  readonly #options: BridgeMetricsOptions;
+  /** The store read of the scrape under way: its gauges collect concurrently and share it. */
+  #snapshot: Promise<StoreSnapshot | undefined> | undefined;
+
+  constructor(options: BridgeMetricsOptions) {
+    this.#options = options;
+    const registers = [this.registry];
+    this.#received = new Counter({
+      name: 's4e_bridge_events_received_total',
+      help: 'Events made durable, by subscription, event type and severity (none: absent, other: off the scale).',
+      labelNames: ['subscription', 'type', 'severity'],
+      registers,
+    });
+    this.#malformed = new Counter({ name: 's4e_bridge_events_malformed_total', help: 'Events that could not be decoded, set aside.', labelNames: ['subscription'], registers });
+    this.#duplicates = new Counter({ name: 's4e_bridge_events_duplicate_total', help: 'Replayed events already ingested, skipped.', labelNames: ['subscription'], registers });
+    this.#routed = new Counter({ name: 's4e_bridge_events_routed_total', help: 'Events matched by each route.', labelNames: ['route'], registers });
+    this.#deliveries = new Counter({
+      name: 's4e_bridge_deliveries_total',
+      help: 'Delivery outcomes by connector: delivered and dead_lettered count events, retried counts batch attempts to be retried.',
+      labelNames: ['connector', 'outcome'],
+      registers,
+    });
+    this.#latency = new Histogram({
+      name: 's4e_bridge_delivery_latency_seconds',
+      help: 'From receiving an event to its destination confirming it.',
+      labelNames: ['connector'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#reconnects = new Counter({ name: 's4e_bridge_reconnects_total', help: 'Reconnections of the event stream, by reason.', labelNames: ['subscription', 'reason'], registers });
+    this.#subscriptionState = new Gauge({ name: 's4e_bridge_subscription_state', help: '1 for the state each subscription is in.', labelNames: ['subscription', 'state'], registers });
+    this.#circuitState = new Gauge({ name: 's4e_bridge_circuit_state', help: "1 for the state of each connector's circuit breaker.", labelNames: ['connector', 'state'], registers });
+    // Known series start at 0, so rate() and alerts see the first increase.
+    for (const subscription of options.subscriptions) {
+      this.#malformed.inc({ subscription }, 0);
+      this.#duplicates.inc({ subscription }, 0);
+    }
+    for (const connector of options.connectors) {
+      for (const outcome of OUTCOMES) this.#deliveries.inc({ connector, outcome }, 0);
+      this.circuit(connector, 'closed');
+    }
+
+    const lastHeartbeat = this.#lastHeartbeat;
+    new Gauge({
+      name: 's4e_bridge_heartbeat_age_seconds',
+      help: 'Seconds since the last heartbeat event on each subscription.',
+      labelNames: ['subscription'],
+      registers,
+      collect() {
+        const now = Date.now();
+        for (const [subscription, at] of lastHeartbeat) this.set({ subscription }, (now - at) / 1000);
+      },
+    });
+    const read = () => this.#storeSnapshot();
+    new Gauge({
+      name: 's4e_bridge_store_up',
+      help: 'Whether the store answered this scrape; the store gauges are absent when not.',
+      registers,
+      async collect() {
+        this.set((await read()) ? 1 : 0);
+      },
+    });
+    this.#storeGauge('s4e_bridge_outbox_backlog', 'Events waiting or in flight in each outbox.', ['connector'], (s) =>
+      s.connectors.map((c) => [{ connector: c.name }, c.backlog.count]),
+    );
+    this.#storeGauge('s4e_bridge_outbox_oldest_age_seconds', 'Age of the oldest event in each outbox; 0 when empty.', ['connector'], (s) =>
+      s.connectors.map((c) => [{ connector: c.name }, c.backlog.oldestAgeMs / 1000]),
+    );
+    this.#storeGauge('s4e_bridge_dead_letters', 'Events in each connector\'s dead letters.', ['connector'], (s) =>
+      s.connectors.map((c) => [{ connector: c.name }, c.deadLetters]),
+    );
+    this.#storeGauge('s4e_bridge_checkpoint_age_seconds', "Seconds since the event each subscription's checkpoint points at was received.", ['subscription'], (s) =>
+      s.subscriptions.flatMap((sub) => (sub.checkpoint ? [[{ subscription: sub.name }, (Date.now() - sub.checkpoint.at) / 1000]] : [])),
+    );
+    const { store } = options;
+    if (store.backlogUsage) {
+      // The embedded store counts its backlog in memory: read it on scrape, no I/O.
+      const usage = () => store.backlogUsage!();
+      new Gauge({
+        name: 's4e_bridge_store_backlog',
+        help: 'Outbox entries the store holds across connectors, in events and in bytes (embedded store).',
+        labelNames: ['unit'],
+        registers,
+        collect() {
+          const { events, bytes } = usage();
+          this.set({ unit: 'events' }, events);
+          this.set({ unit: 'bytes' }, bytes);
+        },
+      });
+      new Gauge({
+        name: 's4e_bridge_store_backlog_limit',
+        help: 'store.max_backlog, in its unit; ingest pauses at it (absent: no cap).',
+        labelNames: ['unit'],
+        registers,
+        collect() {
+          const { limit } = usage();
+          this.reset();
+          if (limit) this.set({ unit: limit.unit }, limit.max);
+        },
+      });
+    }
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** An event was made durable (heartbeats included: they prove the stream alive). */
+  received(subscription: string, envelope: Envelope): void {
+    this.#received.inc({ subscription, type: envelope.type, severity: severityLabel(envelope.severity) });
+    if (envelope.type === 'heartbeat') this.#lastHeartbeat.set(subscription, envelope.receivedAt);
+  }
+
+  malformed(subscription: string): void {
+    this.#malformed.inc({ subscription });
+  }
+
+  duplicates(subscription: string, count: number): void {
+    if (count > 0) this.#duplicates.inc({ subscription }, count);
+  }
+
+  routed(routes: readonly string[]): void {
+    for (const route of routes) this.#routed.inc({ route });
+  }
+
+  delivered(connector: string, latenciesMs: readonly number[]): void {
+    this.#deliveries.inc({ connector, outcome: 'delivered' }, latenciesMs.length);
+    for (const ms of latenciesMs) this.#latency.observe({ connector }, ms / 1000);
+  }
+
+  retried(connector: string): void {
+    this.#deliveries.inc({ connector, outcome: 'retried' });
+  }
+
+  deadLettered(connector: string): void {
+    this.#deliveries.inc({ connector, outcome: 'dead_lettered' });
+  }
+
+  subscriptionState(subscription: string, state: SubscriptionState): void {
+    for (const s of SUBSCRIPTION_STATES) this.#subscriptionState.set({ subscription, state: s }, s === state.state ? 1 : 0);
+    if (state.state === 'reconnecting') this.#reconnects.inc({ subscription, reason: reconnectReason(state.reason) });
+  }
+
+  circuit(connector: string, state: CircuitState): void {
+    for (const s of CIRCUIT_STATES) this.#circuitState.set({ connector, state: s }, s === state ? 1 : 0);
+  }
+
+  async summary(): Promise<MetricsSummary> {
+    const [received, deliveries, malformed, duplicates] = await Promise.all([
+      this.#received.get(),
+      this.#deliveries.get(),
+      this.#malformed.get(),
+      this.#duplicates.get(),
+    ]);
+    const receivedByType = new Map<string, number>();
+    const receivedBySeverity = new Map<string, number>();
+    for (const { labels, value } of received.values) {
+      add(receivedByType, String(labels.type), value);
+      add(receivedBySeverity, String(labels.severity), value);
+    }
+    const total = (values: readonly { value: number; labels: Partial<Record<string, string | number>> }[], outcome?: string) =>
+      values.filter((v) => outcome === undefined || v.labels.outcome === outcome).reduce((sum, v) => sum + v.value, 0);
+    return {
+      received: total(received.values),
+      receivedByType,
+      receivedBySeverity,
+      delivered: total(deliveries.values, 'delivered'),
+      retried: total(deliveries.values, 'retried'),
+      deadLettered: total(deliveries.values, 'dead_lettered'),
+      malformed: total(malformed.values),
+      duplicates: total(duplicates.values),
+    };
+  }
+
+  /** A gauge set from the store on each scrape; absent when the store does not answer in time. */
+  #storeGauge(name: string, help: string, labelNames: readonly string[], values: (snapshot: StoreSnapshot) => [Labels, number][]): void {
+    const read = () => this.#storeSnapshot();
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        const snapshot = await read();
+        this.reset();
+        if (snapshot) for (const [labels, value] of values(snapshot)) this.set(labels, value);
+      },
+    });
+  }
+
+  #storeSnapshot(): Promise<StoreSnapshot | undefined> {
+    const { store, storeTimeoutMs = SNAPSHOT_TIMEOUT_MS } = this.#options;
+    this.#snapshot ??= readStoreSnapshot(store, this.#options, storeTimeoutMs)
+      .catch(() => undefined)
+      .finally(() => (this.#snapshot = undefined));
+    return this.#snapshot;
+  }
+}
+
+function severityLabel(severity: string | undefined): string {
+  if (severity === undefined) return 'none';
+  return isSeverity(severity) ? severity : 'other';
+}
+
+/**
+ * A bounded reason code for a reconnection, from the reasons src/source gives (errors.ts,
+ * connection.ts, sse-client.ts): the text itself may carry details no label should.
+ */
+function reconnectReason(reason: string): string {
+  if (reason.includes('heartbeat timeout')) return 'heartbeat_timeout';
+  if (reason.startsWith('stream ended')) return 'stream_ended';
+  if (reason.startsWith('connection failed')) return 'network_error';
+  if (reason.startsWith('rate limited')) return 'rate_limited';
+  if (reason.startsWith('HTTP ')) return 'http_error';
+  if (reason.startsWith('unexpected content type')) return 'bad_response';
+  if (reason.startsWith('resumeFrom failed') || reason.startsWith('onEvents failed')) return 'store_error';
+  return 'other';
+}
+
+function add(map: Map<string, number>, key: string, by: number): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
