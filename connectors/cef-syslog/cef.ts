@@ -16,6 +16,8 @@ export type CefKey =
   | 'cs2'
   | 'cs3Label'
   | 'cs3'
+  | 'cs4Label'
+  | 'cs4'
   | 'cfp1Label'
   | 'cfp1'
   | 'request'

@@ -55,7 +55,7 @@ describe('CEF over syslog encoder', () => {
       '<130>1 2026-04-28T12:01:00.000Z bridge-01 s4e-bridge - finding.new - ' +
         'CEF:0|S4E|S4E Platform|1.0|finding.new|SQL Injection|10|' +
         'rt=1777377660000 externalId=f-91827 cat=finding dhost=api.example.com cs1Label=scanId cs1=sc-40001 ' +
-        'cs2Label=assetId cs2=a-1001 cs3Label=cve cs3=CVE-2021-44228 cfp1Label=cvss cfp1=9.8 ' +
+        'cs2Label=assetId cs2=a-1001 cs3Label=cve cs3=CVE-2021-44228 cs4Label=eventId cs4=evt-1 cfp1Label=cvss cfp1=9.8 ' +
         'request=https://api.example.com/api/login msg=Unsanitized input reaches a query.',
     );
   });
@@ -169,6 +169,8 @@ describe('CEF over syslog encoder', () => {
           cs2Label: 'assetId',
           cs2: 'a-1',
           ...(cve !== '' && { cs3Label: 'cve', cs3: valueOf(cve) }),
+          cs4Label: 'eventId',
+          cs4: e.id,
           cfp1Label: 'cvss',
           cfp1: '9.8',
           request: 'https://api.example.com/api/login',

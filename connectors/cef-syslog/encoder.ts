@@ -51,7 +51,7 @@ function level(levels: SeverityLevels, severity: string | undefined): number {
 
 /**
  * The CEF fields of an event, those it has: finding id (else the event id), scan, asset, CVE,
- * CVSS, status, URL, and its description or message last.
+ * the event id, CVSS, status, URL, and its description or message last.
  */
 function extensions(envelope: Envelope, time: number): [CefKey, string | number][] {
   const { data, asset } = envelope;
@@ -64,6 +64,9 @@ function extensions(envelope: Envelope, time: number): [CefKey, string | number]
     ...labelled('cs1', 'scanId', text(data.scan_id)),
     ...labelled('cs2', 'assetId', asset?.id),
     ...labelled('cs3', 'cve', text(data.cve)),
+    // The event's own id, always: externalId is the finding's, shared by its events, and a SIEM
+    // needs the event id to drop the duplicates at-least-once delivery may bring.
+    ...labelled('cs4', 'eventId', envelope.id),
     ...labelled('cfp1', 'cvss', typeof data.cvss === 'number' && Number.isFinite(data.cvss) ? data.cvss : undefined),
     ['request', text(data.url)],
     ['msg', text(data.description) ?? text(data.message) ?? text(data.error)],
@@ -72,7 +75,7 @@ function extensions(envelope: Envelope, time: number): [CefKey, string | number]
 }
 
 /** A custom field and its label (`cs1Label=scanId cs1=sc-1`), or nothing when the value is absent. */
-function labelled(key: 'cs1' | 'cs2' | 'cs3' | 'cfp1', label: string, value: string | number | undefined): [CefKey, string | number | undefined][] {
+function labelled(key: 'cs1' | 'cs2' | 'cs3' | 'cs4' | 'cfp1', label: string, value: string | number | undefined): [CefKey, string | number | undefined][] {
   return value === undefined ? [] : [[`${key}Label`, label], [key, value]];
 }
 

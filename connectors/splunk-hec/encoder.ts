@@ -1,5 +1,4 @@
 import type { Envelope } from '../../src/pipeline/envelope.js';
-import { dataJson } from '../../src/pipeline/envelope-json.js';
 import { isSeverity } from '../../src/pipeline/severity.js';
 import type { Template } from '../../src/templates/compile.js';
 
@@ -36,17 +35,15 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
       rules_fired: envelope.rulesFired,
       asset: envelope.asset,
       subscription: envelope.subscription,
+      data: envelope.data,
     };
     let fields: Record<string, HecFieldValue> | undefined;
-    if (paths.length > 0) {
-      const withData = { ...event, data: envelope.data };
-      for (const { name, keys } of paths) {
-        const value = flatten(keys.reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), withData));
-        if (value !== undefined) (fields ??= {})[name] = value;
-      }
+    for (const { name, keys } of paths) {
+      const value = flatten(keys.reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), event));
+      if (value !== undefined) (fields ??= {})[name] = value;
     }
     // JSON.stringify drops undefined members: an unset index, severity or asset is simply absent.
-    const head = JSON.stringify({
+    return JSON.stringify({
       time: hecTime(envelope.time ?? envelope.receivedAt),
       host,
       source,
@@ -55,9 +52,6 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
       fields,
       event,
     });
-    // `data` goes last in `event` (last in the object, never empty: it has an id), as the JSON it
-    // was received in rather than serialized again: see envelope-json.ts.
-    return envelope.data === undefined ? head : `${head.slice(0, -2)},"data":${dataJson(envelope)}}}`;
   };
 }
 

@@ -1,6 +1,5 @@
 import type { MalformedEvent } from '../store/types.js';
 import type { Envelope } from './envelope.js';
-import { rememberDataJson } from './envelope-json.js';
 import { normalizeSeverity } from './severity.js';
 
 /** An event as it came off the wire, before anything is trusted. */
@@ -36,8 +35,6 @@ export function decodeEvent(event: WireEvent, subscription: string): Decoded {
     return reject(`data is ${data === null ? 'null' : Array.isArray(data) ? 'an array' : `a ${typeof data}`}, not a JSON object`);
   }
   const fields = data as Record<string, unknown>;
-  // Written out again as received, not serialized a second time (envelope-json.ts).
-  rememberDataJson(fields, event.data);
   const severity = normalizeSeverity(fields.severity);
   const asset = assetOf(fields);
   const time = timeOf(fields.timestamp);
@@ -60,7 +57,10 @@ function assetOf(data: Record<string, unknown>): Envelope['asset'] {
   const nested = data.asset !== null && typeof data.asset === 'object' ? (data.asset as Record<string, unknown>) : {};
   const id = stringOf(nested.id) ?? stringOf(data.asset_id);
   const name = stringOf(nested.name) ?? stringOf(data.asset_name);
-  return id || name ? { ...(id && { id }), ...(name && { name }) } : undefined;
+  // Not `{ ...(id && { id }), … }`: a conditional spread first in a literal is ~20× slower in V8, per event.
+  if (id && name) return { id, name };
+  if (id) return { id };
+  return name ? { name } : undefined;
 }
 
 function timeOf(value: unknown): number | undefined {

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**
  * Hands items to a consumer in arrival order, one call at a time: whatever arrives while a call
- * is in flight becomes the next batch. After a failed call it takes nothing more (what follows
+ * is in flight becomes the next batch (up to `maxBatch`). After a failed call it takes nothing more (what follows
  * the failed batch must not be delivered without it).
  */
 export class Batcher<T> {
@@ -16,6 +16,8 @@ export class Batcher<T> {
     private readonly onFailure: (error: unknown) => void,
     /** Queued items at or above which whenRoom() makes the producer wait. */
     private readonly maxQueued: number,
+    /** Most items per call; the rest wait for the next one. */
+    private readonly maxBatch = Infinity,
   ) {}
 
   push(item: T): void {
@@ -46,7 +48,7 @@ export class Batcher<T> {
     // The parser dispatches a chunk's events synchronously: let them all join the first batch.
     await nextTurn();
     try {
-      while (this.#queue.length > 0) await this.consume(this.#take());
+      while (this.#queue.length > 0) await this.consume(this.#take(this.maxBatch));
     } catch (error) {
       this.#closed = true;
       this.#take();
@@ -56,10 +58,11 @@ export class Batcher<T> {
     }
   }
 
-  #take(): T[] {
-    const batch = this.#queue;
-    this.#queue = [];
-    for (const wake of this.#roomWaiters.splice(0)) wake();
+  #take(max = Infinity): T[] {
+    let batch = this.#queue;
+    if (batch.length <= max) this.#queue = [];
+    else batch = this.#queue.splice(0, max);
+    if (this.#queue.length < this.maxQueued) for (const wake of this.#roomWaiters.splice(0)) wake();
     return batch;
   }
 }

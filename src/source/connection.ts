@@ -3,7 +3,7 @@ import { classifyResponse, describeError, type ConnectionEnd } from './errors.js
 import { RetrySniffer } from './retry-sniffer.js';
 import { StreamSource } from './stream-source.js';
 import { streamFetch } from './stream-fetch.js';
-import type { RawEvent } from './types.js';
+import { MAX_BATCH, type RawEvent } from './types.js';
 
 export interface ConnectionOptions {
   readonly url: URL;
@@ -50,6 +50,7 @@ export class Connection {
         this.#finish(this.#failure);
       },
       options.maxBuffered,
+      MAX_BATCH,
     );
   }
 
@@ -139,11 +140,10 @@ export class Connection {
 export const HEALTHY_STREAM_MS = 30_000;
 
 function toRawEvent(event: MessageEvent<string>): RawEvent {
-  // eventsource reports a missing id as ''; an empty `id:` is no id either.
-  return {
-    ...(event.lastEventId !== '' && { id: event.lastEventId }),
-    type: event.type,
-    data: event.data,
-    receivedAt: Date.now(),
-  };
+  // eventsource reports a missing id as ''; an empty `id:` is no id either. Two literals, not a
+  // conditional spread: `{ ...(c && {…}), … }` is ~20× slower in V8, and this runs per event.
+  const id = event.lastEventId;
+  const { type, data } = event;
+  const receivedAt = Date.now();
+  return id === '' ? { type, data, receivedAt } : { id, type, data, receivedAt };
 }

@@ -52,7 +52,8 @@ export interface SseSubscriptionOptions {
   onState?(state: SubscriptionState): void;
   /**
    * Events waiting for onEvents above which the stream is no longer read (TCP backpressure
-   * reaches the platform; nothing is dropped). Default 10 000.
+   * reaches the platform; nothing is dropped). Default 2 000: two batches (MAX_BATCH), one being
+   * made durable and the next one waiting, keep the store busy; more only holds memory.
    */
   readonly maxBuffered?: number;
   readonly logger?: Logger;
@@ -63,4 +64,11 @@ export interface SseSubscriptionOptions {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_BUFFERED = 10_000;
+export const DEFAULT_MAX_BUFFERED = 2_000;
+/**
+ * Most events per onEvents call. The store makes a batch durable in one atomic step, which holds
+ * the store for its whole length (a Redis script blocks every other client): steps of this size
+ * let the delivery side's reads and acks in between, and bound the memory one step takes, while
+ * still sharing one round trip (and one fsync, embedded) among many events.
+ */
+export const MAX_BATCH = 1_000;

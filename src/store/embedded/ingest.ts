@@ -50,7 +50,7 @@ export async function ingestBatch(
       malformedAdded += 1;
       continue;
     }
-    // The data is written as it was received, not serialized again (envelope-json.ts).
+    // One JSON text for every outbox and digest buffer it goes to (envelope-json.ts).
     const json = encodeStoredEnvelope(item.envelope);
     const connectors = [...new Set(item.connectors)];
     const digests = [...new Set(item.digests ?? [])];

@@ -111,7 +111,6 @@ export class RedisStore implements Store {
         args.push('m', item.event.id, JSON.stringify(item.event), 0);
       } else {
         const targets = targetsOf(item.connectors, item.digests);
-        // The data is written as it was received, not serialized again (envelope-json.ts).
         args.push('e', item.envelope.id, encodeStoredEnvelope(item.envelope), targets.length);
         for (const target of targets) args.push(target);
       }
