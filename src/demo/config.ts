@@ -1,18 +1,23 @@
+import type { DemoReceivers } from './receivers.js';
+import { DEMO_KEY_PREFIX } from './reset.js';
+
 /** The demo's store: a Redis that answered, else the embedded store in a directory. */
 export type DemoStore = { readonly redisUrl: string } | { readonly path: string };
 
 /** The config the demo runs with, written next to its output so a user can read and reuse it. */
-export function demoConfig(urls: { simulatorUrl: string; hecUrl: string; store: DemoStore }): string {
-  return `# Written by \`s4e-bridge demo\`: the simulator, a local HEC receiver and ${'redisUrl' in urls.store ? 'Redis' : 'the embedded store'} on this machine.
+export function demoConfig(simulatorUrl: string, receivers: DemoReceivers, store: DemoStore): string {
+  return `# Written by \`s4e-bridge demo\`: the simulator, local stand-ins for Splunk HEC, a syslog SIEM,
+# Slack and Jira, and ${'redisUrl' in store ? 'Redis' : 'the embedded store'} on this machine.
 source:
-  base_url: ${urls.simulatorUrl}
+  base_url: ${simulatorUrl}
   api_key: \${DEMO_API_KEY}
-  auth: header
   tier: standard
   heartbeat_timeout: 20s
   reconnect: { initial_delay: 200ms, max_delay: 5s }
 store:
-${'redisUrl' in urls.store ? `  redis_url: ${urls.store.redisUrl}\n  key_prefix: s4e-bridge-demo` : `  path: ${urls.store.path}`}
+${'redisUrl' in store ? `  redis_url: ${store.redisUrl}\n  key_prefix: ${DEMO_KEY_PREFIX}` : `  path: ${store.path}`}
+server:
+  enabled: false
 subscriptions:
   - name: findings
     events: [finding.new, finding.status_changed]
@@ -21,14 +26,35 @@ subscriptions:
 connectors:
   splunk:
     type: splunk_hec
-    url: ${urls.hecUrl}
+    url: ${receivers.hecUrl}
     token: \${DEMO_HEC_TOKEN}
     index: s4e
-    sourcetype: s4e:event
     batch: { max_events: 500, max_delay: 200ms }
+  siem:
+    type: cef_syslog
+    host: 127.0.0.1
+    port: ${receivers.syslogPort}
+    transport: tcp
+  slack:
+    type: slack
+    webhook_url: ${receivers.slackUrl}
+    # The local receiver takes more than Slack's 1 message per second.
+    delivery: { rate_limit: { max: 20, per: 1s } }
+  jira:
+    type: jira
+    deployment: cloud
+    url: ${receivers.jiraUrl}
+    email: bridge@example.com
+    api_token: \${DEMO_JIRA_TOKEN}
+    project: SEC
 routes:
-  - name: everything-to-splunk
-    match: { events: ["*"] }
-    to: [splunk]
+  - name: everything-to-the-siems
+    to: [splunk, siem]
+  - name: critical-findings-to-slack
+    match: { events: [finding.new], min_severity: critical }
+    to: [slack]
+  - name: serious-findings-to-jira
+    match: { events: [finding.new, finding.status_changed], min_severity: high }
+    to: [jira]
 `;
 }

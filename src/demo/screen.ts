@@ -6,21 +6,23 @@ export interface DemoScreen {
   /** When the bridge started, epoch ms, for the rate. */
   readonly startedAt: number;
   readonly published: number;
-  readonly received: number;
-  readonly deadLetters: number;
+  /** Per connector: what its local receiver holds (Jira: issues) and its dead letters. */
+  readonly connectors: readonly { readonly connector: string; readonly received: number; readonly deadLetters: number }[];
   readonly tty: boolean;
 }
 
 /** The demo's live view: a small table on a terminal, one line per refresh otherwise. */
-export function renderDemoScreen({ summary, startedAt, published, received, deadLetters, tty }: DemoScreen): string {
+export function renderDemoScreen({ summary, startedAt, published, connectors, tty }: DemoScreen): string {
   const seconds = Math.max(1, (Date.now() - startedAt) / 1000);
   const rate = Math.round(summary.received / seconds);
-  const line = `published ${published}  received ${summary.received} (${rate}/s)  delivered ${summary.delivered}  at HEC ${received}  dead-lettered ${deadLetters}  malformed ${summary.malformed}  duplicates ${summary.duplicates}`;
-  if (!tty) return `${new Date().toISOString()} ${line}`;
+  const line = `published ${published}  received ${summary.received} (${rate}/s)  delivered ${summary.delivered}  dead-lettered ${summary.deadLettered}  malformed ${summary.malformed}  duplicates ${summary.duplicates}`;
+  const sinks = connectors.map((c) => `${c.connector} ${c.received}${c.deadLetters > 0 ? ` (${c.deadLetters} dead)` : ''}`).join('  ');
+  if (!tty) return `${new Date().toISOString()} ${line}  | at receivers: ${sinks}`;
   const byType = [...summary.receivedByType.entries()].sort(([a], [b]) => a.localeCompare(b));
   const bySeverity = SEVERITIES.map((s) => `${s} ${summary.receivedBySeverity.get(s) ?? 0}`).join('  ');
   return [
     line,
+    `  at receivers: ${sinks}   (jira: issues)`,
     `  by severity: ${bySeverity}`,
     ...byType.map(([type, n]) => `  ${type.padEnd(24)} ${String(n).padStart(8)}`),
   ].join('\n');
