@@ -16,7 +16,11 @@ export const slackOptions = z
      */
     webhook_url: z
       .url({ protocol: /^https?$/ })
-      .refine((url) => url.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(url).hostname), 'must be https (http only to a loopback host)'),
+      .refine(
+        // Not a URL at all: the url check above already said so (zod runs refinements anyway).
+        (url) => !URL.canParse(url) || url.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(url).hostname),
+        'must be https (http only to a loopback host)',
+      ),
     /** The platform's web address, e.g. `https://app.s4e.io`: messages link back to the finding or scan. */
     platform_url: z
       .url({ protocol: /^https?$/ })

@@ -12,8 +12,9 @@ export { encodeSlackMessage, type SlackMessage, type SlackMessageOptions } from 
 export const slackPlugin: ConnectorPlugin<SlackOptions> = {
   type: 'slack',
   options: slackOptions,
-  // One message per event, sent as soon as it is read (digests are a later feature); a message
-  // stays far below what Slack takes.
+  acceptsDigest: true,
+  // One message per event (a route's digest is one event too), sent as soon as it is read; a
+  // message stays far below what Slack takes.
   batchDefaults: { maxEvents: 1, maxBytes: 40_000, maxDelayMs: 0 },
   // Slack allows about one message per second per webhook (short bursts aside).
   deliveryDefaults: { rateLimit: { max: 1, perMs: 1_000 }, concurrency: 1 },

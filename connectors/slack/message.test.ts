@@ -194,3 +194,31 @@ describe('Slack message', () => {
     });
   });
 });
+
+describe('a route digest', () => {
+  it('lists the held events, escaped, and counts the ones beyond the list', () => {
+    const events = Array.from({ length: 35 }, (_, i) => ({
+      id: `evt-${i}`,
+      type: 'finding.new',
+      severity: 'low',
+      asset: { name: 'www.example.com' },
+      data: { title: i === 0 ? '<!channel> Verbose banner' : `Finding ${i}` },
+    }));
+    const digest: Envelope = {
+      id: 'digest:low-findings:1-0',
+      type: 'digest',
+      subscription: 'findings',
+      receivedAt: Date.UTC(2026, 10, 23),
+      severity: 'low',
+      data: { route: 'low-findings', count: events.length, first_at: '2026-11-23T00:00:00Z', last_at: '2026-11-23T00:05:00Z', events },
+    };
+    const message = JSON.parse(encodeSlackMessage(digest)) as SlackMessage;
+    const header = message.blocks[0] as { text: { text: string } };
+    expect(header.text.text).toContain('35 events (route low-findings)');
+    const body = JSON.stringify(message.attachments[0].blocks[0]);
+    expect(body).toContain('• [LOW] &lt;!channel&gt; Verbose banner on www.example.com');
+    expect(body).toContain('… and 5 more');
+    expect(body).not.toContain('<!channel>');
+    expect(slackMessageError(message)).toBeUndefined();
+  });
+});

@@ -50,7 +50,9 @@ const STYLES: Readonly<Record<Severity, { readonly emoji: string; readonly color
 const UNRATED = { emoji: '🔘', color: '#9e9e9e' };
 
 /** Data keys shown elsewhere in the message (header, asset field, body, context). */
-const SHOWN_ELSEWHERE = new Set(['title', 'severity', 'asset', 'asset_id', 'asset_name', 'timestamp', 'description', 'message']);
+const SHOWN_ELSEWHERE = new Set(['title', 'severity', 'asset', 'asset_id', 'asset_name', 'timestamp', 'description', 'message', 'events']);
+/** Lines listed in a digest's body; the rest are counted. */
+const DIGEST_LINES = 30;
 
 /** Labels for the platform's documented keys, in display order; other keys follow, labelled from their name. */
 const LABELS: Readonly<Record<string, string>> = {
@@ -91,8 +93,9 @@ function composeMessage(envelope: Envelope, options: SlackMessageOptions, scale:
   const cap = (limit: number) => Math.floor(limit * scale);
   const { data, severity } = envelope;
   const style = severity !== undefined && isSeverity(severity) ? STYLES[severity] : UNRATED;
-  const title = stringValue(data.title) ?? describeType(envelope.type);
-  const body = stringValue(data.description) ?? stringValue(data.message);
+  const digest = envelope.type === 'digest' ? digestOf(data) : undefined;
+  const title = digest?.title ?? stringValue(data.title) ?? describeType(envelope.type);
+  const body = digest?.body ?? stringValue(data.description) ?? stringValue(data.message);
   const asset = envelope.asset?.name ?? envelope.asset?.id;
   const mention = options.mention ? `${options.mention} ` : '';
 
@@ -113,6 +116,21 @@ function composeMessage(envelope: Envelope, options: SlackMessageOptions, scale:
   };
 }
 
+/**
+ * A route's digest (src/pipeline/digest.ts): a title with the count, and one line per held
+ * event, "[SEVERITY] title on asset", the whole escaped like any other body.
+ */
+function digestOf(data: Envelope['data']): { title: string; body: string } {
+  const events = Array.isArray(data.events) ? (data.events as { severity?: unknown; type?: unknown; asset?: { name?: unknown; id?: unknown }; data?: Record<string, unknown> }[]) : [];
+  const lines = events.slice(0, DIGEST_LINES).map((e) => {
+    const severity = typeof e.severity === 'string' ? `[${e.severity.toUpperCase()}] ` : '';
+    const asset = stringValue(e.asset?.name) ?? stringValue(e.asset?.id);
+    return `• ${severity}${stringValue(e.data?.title) ?? describeType(String(e.type))}${asset ? ` on ${asset}` : ''}`;
+  });
+  if (events.length > DIGEST_LINES) lines.push(`… and ${events.length - DIGEST_LINES} more`);
+  return { title: `${events.length} events (route ${String(data.route)})`, body: lines.join('\n') };
+}
+
 /** `[label, value]` pairs, at most `LIMITS.fields`: the last one counts what did not fit. */
 function fieldsOf(envelope: Envelope): [string, string][] {
   const { data, severity, asset } = envelope;
@@ -123,9 +141,10 @@ function fieldsOf(envelope: Envelope): [string, string][] {
   if (assetLabel) pairs.push(['Asset', assetLabel]);
   const keys = Object.keys(data).filter((key) => !SHOWN_ELSEWHERE.has(key));
   const known = Object.keys(LABELS).filter((key) => keys.includes(key));
-  for (const key of [...known, ...keys.filter((key) => !(key in LABELS))]) {
+  // Own keys only: `in` would take data keys such as `constructor` or `__proto__` for labels and drop them.
+  for (const key of [...known, ...keys.filter((key) => !Object.hasOwn(LABELS, key))]) {
     const value = displayValue(data[key]);
-    if (value !== undefined) pairs.push([LABELS[key] ?? describeKey(key), value]);
+    if (value !== undefined) pairs.push([(Object.hasOwn(LABELS, key) ? LABELS[key] : undefined) ?? describeKey(key), value]);
   }
   if (pairs.length <= LIMITS.fields) return pairs;
   const shown = pairs.slice(0, LIMITS.fields - 1);

@@ -4,11 +4,12 @@ import { loadConfig, type BridgeConfig } from '../config/load.js';
 /**
  * Loads a config for the commands that only evaluate it (`test`, `test-route`): they read no
  * stream and send nothing, so secrets are not needed. An unset `${VAR}` stands in as
- * `unset-VAR` instead of failing, so CI can check the rules without production secrets.
+ * `https://unset.invalid/VAR` instead of failing (URL-shaped, so it passes for a webhook URL as
+ * well as for a token), so CI can check the rules without production secrets.
  */
 export function loadOffline(file: string): BridgeConfig {
   const env = new Proxy(process.env, {
-    get: (vars, name) => (typeof name === 'string' && !vars[name] ? `unset-${name}` : vars[name as string]),
+    get: (vars, name) => (typeof name === 'string' && !vars[name] ? `https://unset.invalid/${name}` : vars[name as string]),
   });
   return loadConfig(file, env);
 }
