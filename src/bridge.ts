@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Connector } from '../connectors/types.js';
 import type { BridgeConfig } from './config/load.js';
 import type { SubscriptionConfig } from './config/schema.js';
+import { Coordinator } from './coordination/coordinator.js';
 import type { CircuitState } from './delivery/circuit.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import type { Logger } from './observability/logger.js';
@@ -14,6 +15,7 @@ import { UnknownSeverities } from './pipeline/severity.js';
 import { Dedupe } from './pipeline/throttle.js';
 import { SseSubscription } from './source/sse-client.js';
 import type { SubscriptionState } from './source/types.js';
+import { FencedError, type Fence } from './store/coordination.js';
 import type { IngestItem, Store } from './store/types.js';
 
 export interface BridgeOptions {
@@ -32,6 +34,8 @@ export interface BridgeOptions {
  */
 export class Bridge {
   readonly metrics: BridgeMetrics;
+  /** Leases on the subscriptions (replicas), scan progress streams, gap backfill. */
+  readonly coordinator: Coordinator;
   readonly #options: BridgeOptions;
   /** The rules and routes in force; replaced whole by reload(). */
   #pipeline: Pipeline;
@@ -53,6 +57,7 @@ export class Bridge {
     this.#digests = new DigestFlusher({ store: options.store, logger: options.logger.child({ component: 'digest' }) });
     this.#digests.setRoutes(options.config.routes);
     this.metrics = new BridgeMetrics({ store: options.store, ...snapshotNames(options.config) });
+    this.coordinator = new Coordinator({ config: options.config, store: options.store, logger: options.logger, registry: this.metrics.registry, fetch: options.fetch });
   }
 
   /** The rules and routes in force. */
@@ -103,7 +108,12 @@ export class Bridge {
       worker.start();
       this.#workers.push(worker);
     }
-    for (const s of config.subscriptions) this.#subscribe(s);
+    // Each subscription opens once this replica holds its lease (at once when alone).
+    this.coordinator.start({
+      open: (s, fence) => this.#subscribe(s, fence),
+      close: (name) => this.#unsubscribe(name),
+      ingest: (subscription, batch) => this.#ingest(subscription, batch),
+    });
     this.#digests.start();
     logger.info(
       { subscriptions: config.subscriptions.map((s) => s.name), connectors: config.connectors.map((c) => c.name), tier: config.source.tier },
@@ -113,11 +123,20 @@ export class Bridge {
 
   /** Stops reading, lets in-flight deliveries finish within `graceMs`, closes connectors. */
   async stop(graceMs = 10_000): Promise<void> {
+    await this.coordinator.stop();
     await Promise.all([...this.#subscriptions.values()].map((s) => s.stop()));
     await this.#digests.stop();
     await Promise.all(this.#workers.map((w) => w.stop(graceMs)));
     await Promise.all(this.#connectors.map((c) => c.close()));
     this.#options.logger.info('bridge stopped');
+  }
+
+  /**
+   * Ingests events the bridge made itself (a backfill's) through the pipeline, as one batch,
+   * under a pseudo-subscription (`_backfill`), unfenced. For commands that do not start().
+   */
+  ingest(subscription: string, batch: readonly WireEvent[]): Promise<void> {
+    return this.#ingest(subscription, batch);
   }
 
   /** The last known state of each subscription. */
@@ -130,7 +149,7 @@ export class Bridge {
     return this.#circuits;
   }
 
-  #subscribe(subscription: SubscriptionConfig): void {
+  #subscribe(subscription: SubscriptionConfig, fence?: Fence): void {
     const { config, logger } = this.#options;
     const { source } = config;
     const log = logger.child({ subscription: subscription.name });
@@ -149,7 +168,7 @@ export class Bridge {
       logger,
       fetch: this.#options.fetch,
       resumeFrom: () => this.#resumeFrom(subscription.name, log),
-      onEvents: (batch) => this.#ingest(subscription.name, batch),
+      onEvents: (batch) => this.#ingest(subscription.name, batch, fence),
       onState: (state) => {
         this.#states.set(subscription.name, state);
         this.metrics.subscriptionState(subscription.name, state);
@@ -160,7 +179,16 @@ export class Bridge {
     sse.start();
   }
 
-  /** The checkpoint to resume from; warns once when it is older than the replay buffer. */
+  /** Closes a subscription this replica no longer holds (or stops holding). */
+  async #unsubscribe(name: string): Promise<void> {
+    const sse = this.#subscriptions.get(name);
+    if (!sse) return;
+    this.#subscriptions.delete(name);
+    await sse.stop();
+    this.#states.delete(name);
+  }
+
+  /** The checkpoint to resume from; warns once when it is older than the replay buffer, and has the gap backfilled. */
   async #resumeFrom(subscription: string, log: Logger): Promise<string | undefined> {
     const checkpoint = await this.#options.store.checkpoint(subscription);
     if (!checkpoint) return undefined;
@@ -169,16 +197,18 @@ export class Bridge {
     if (age > window && !this.#gapReported.has(subscription)) {
       this.#gapReported.add(subscription);
       log.warn(
-        { checkpoint: checkpoint.id, missedFrom: new Date(checkpoint.at + window).toISOString(), missedUntil: new Date().toISOString() },
+        { checkpoint: checkpoint.id, missedFrom: new Date(checkpoint.at).toISOString(), missedUntil: new Date().toISOString() },
         `the checkpoint is ${Math.round(age / 1000)} s old, beyond the platform's ${Math.round(window / 1000)} s replay buffer: events in the window may have been missed`,
       );
+      this.coordinator.gap(subscription, checkpoint);
     } else if (age <= window) {
       this.#gapReported.delete(subscription);
     }
     return checkpoint.id;
   }
 
-  async #ingest(subscription: string, batch: readonly WireEvent[]): Promise<void> {
+  async #ingest(subscription: string, batch: readonly WireEvent[], fence?: Fence): Promise<void> {
+    if (fence && !this.coordinator.holds(subscription)) throw new Error(`subscription ${subscription}: this replica's lease is no longer valid`);
     const items: IngestItem[] = [];
     const matched = new Map<IngestItem, string[]>();
     const pipeline = this.#pipeline; // one config for the whole batch, even when a reload lands meanwhile
@@ -198,7 +228,12 @@ export class Bridge {
         items.push({ kind: 'malformed', event: decoded.malformed });
       }
     }
-    const result = await this.#options.store.ingest(subscription, items);
+    await this.coordinator.beforeIngest(items);
+    const result = await this.#options.store.ingest(subscription, items, fence && { fence }).catch((error: unknown) => {
+      if (error instanceof FencedError) this.coordinator.fenced(subscription);
+      throw error;
+    });
+    await this.coordinator.afterIngest(subscription, items).catch((error: Error) => this.#options.logger.warn({ subscription, err: error.message }, 'could not remember the findings delivered (a gap backfill may repeat them)'));
     this.#digests.added(items.flatMap((item) => (item.kind === 'event' ? (item.digests ?? []) : [])));
     for (const item of items) {
       if (item.kind === 'event') {
@@ -223,6 +258,9 @@ function changedSections(running: BridgeConfig, next: BridgeConfig): string[] {
     connectors: c.connectors.map(({ plugin: _plugin, ...rest }) => rest),
     log: c.log,
     server: c.server,
+    coordination: c.coordination,
+    scan_progress: c.scanProgress,
+    backfill: c.backfill,
   });
   const [a, b] = [fixed(running), fixed(next)];
   return (Object.keys(a) as (keyof typeof a)[]).filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
+import { backfillCommand } from './commands/backfill.js';
 import { demoCommand } from './commands/demo.js';
 import { dlqDropCommand, dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { runCommand } from './commands/run.js';
@@ -33,6 +34,14 @@ program
   .description('check a config file: syntax, types, references, tier budget; exits 2 on a problem')
   .addOption(configOption())
   .action(validateCommand);
+
+program
+  .command('backfill')
+  .description('fetch the findings of scans finished in the last --since from the Scans API and deliver those not delivered yet, marked backfilled')
+  .addOption(configOption())
+  .requiredOption('--since <duration>', 'how far back, e.g. 2h', durationMs)
+  .option('--json', 'print the totals as JSON')
+  .action(backfillCommand);
 
 program
   .command('test-route')

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { connectorPlugins, findPlugin } from '../../connectors/index.js';
 import type { ConnectorPlugin } from '../../connectors/types.js';
 import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
+import { mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
 import { interpolate } from './interpolate.js';
 import { checkRules } from './rules.js';
@@ -233,9 +234,14 @@ function checkReferences(config: RawConfig, at: Locate, issues: ConfigIssue[]): 
     issues.push(
       at(
         ['subscriptions'],
-        `${config.subscriptions.length} subscriptions need ${config.subscriptions.length} connections, but the ${tier} tier allows ${maxConnections}; merge subscriptions (one subscription can carry several event types) or change source.tier`,
+        `${config.subscriptions.length} subscriptions need ${config.subscriptions.length} connections, but the ${tier} tier allows ${maxConnections}; merge subscriptions (one subscription can carry several event types) or change source.tier: ${mergeAdvice(config.subscriptions, maxConnections).join('; ')}`,
       ),
     );
+  } else if (config.scanProgress && config.subscriptions.length >= maxConnections) {
+    issues.push(at(['scan_progress'], `the ${config.subscriptions.length} subscriptions take all ${maxConnections} connections of the ${tier} tier: none is left for progress streams; ${mergeAdvice(config.subscriptions, maxConnections - 1).join('; ') || 'change source.tier'}`));
+  }
+  if (config.scanProgress && !config.subscriptions.some((s) => s.events === undefined || s.events.includes('scan.created'))) {
+    issues.push(at(['scan_progress'], 'following scans needs scan.created: add it to a subscription\'s events (or omit subscriptions to let the planner do it)'));
   }
   if (config.source.reconnect.initialDelayMs > config.source.reconnect.maxDelayMs) {
     issues.push(at(['source', 'reconnect', 'initial_delay'], 'initial_delay is longer than max_delay'));

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { planSubscriptions } from '../planner/plan.js';
+import { backfill, coordination, scanProgress } from './budget-schema.js';
 import { eventPattern, name } from './primitives.js';
 import { route, ruleTest, severityDefaults, severityRule } from './rules.js';
 import { duration, parseSize, size } from './units.js';
@@ -72,13 +74,15 @@ const store = z
     key_prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default('s4e-bridge'),
     consumer: z.string().min(1).default(hostname()),
     dedupe_window: duration.default(900_000),
+    /** Redis: entries another consumer (a dead replica) took and left unacknowledged this long are delivered by another. */
+    claim_idle: duration.refine((ms) => ms >= 1_000, 'at least 1s').default(60_000),
   })
   // Either store, never a silent choice between them.
   .refine((s) => s.redis_url === undefined || (s.path === undefined && s.max_backlog === undefined), {
     message: 'redis_url selects Redis; path and max_backlog belong to the embedded store: set one or the other',
     path: ['redis_url'],
   })
-  .default({ key_prefix: 's4e-bridge', consumer: hostname(), dedupe_window: 900_000 })
+  .default({ key_prefix: 's4e-bridge', consumer: hostname(), dedupe_window: 900_000, claim_idle: 60_000 })
   .transform((s) => ({
     redisUrl: s.redis_url,
     path: s.path ?? DEFAULT_STORE_PATH,
@@ -86,6 +90,7 @@ const store = z
     keyPrefix: s.key_prefix,
     consumer: s.consumer,
     dedupeWindowMs: s.dedupe_window,
+    claimIdleMs: s.claim_idle,
   }));
 
 const subscription = z
@@ -153,7 +158,8 @@ export const configSchema = z
   .strictObject({
     source,
     store,
-    subscriptions: z.array(subscription).min(1),
+    /** Omitted: the connection planner derives them from the routes (src/planner). */
+    subscriptions: z.array(subscription).min(1).optional(),
     connectors: z.record(name, z.unknown()).refine((c) => Object.keys(c).length > 0, 'declare at least one connector'),
     severity_defaults: severityDefaults,
     severity_rules: z.array(severityRule).default([]),
@@ -161,8 +167,19 @@ export const configSchema = z
     tests: z.array(ruleTest).default([]),
     log,
     server,
+    coordination,
+    scan_progress: scanProgress,
+    backfill,
   })
-  .transform(({ severity_defaults, severity_rules, ...config }) => ({ ...config, severityDefaults: severity_defaults, severityRules: severity_rules }));
+  .transform(({ severity_defaults, severity_rules, scan_progress, subscriptions, ...config }) => ({
+    ...config,
+    // Without `subscriptions:`, the fewest that carry what the routes (and following scans) need.
+    subscriptions: subscriptions ?? planSubscriptions(config.routes, scan_progress ? ['scan.created'] : []),
+    subscriptionsPlanned: subscriptions === undefined,
+    scanProgress: scan_progress,
+    severityDefaults: severity_defaults,
+    severityRules: severity_rules,
+  }));
 
 export type RawConfig = z.output<typeof configSchema>;
 export type SourceConfig = RawConfig['source'];

@@ -12,6 +12,13 @@ export interface Condition {
   /** What it requires, as the YAML writes it, e.g. `events: finding.*; min_severity: high`. */
   readonly label: string;
   test(event: EventView): string | undefined;
+  /**
+   * Event type patterns outside of which it can never hold (absent: it may hold for any type).
+   * A superset, for the connection planner: which types the platform must send.
+   */
+  readonly events?: readonly string[];
+  /** Asset ids outside of which it can never hold (absent: any asset, or none); for the planner too. */
+  readonly assetIds?: readonly string[];
 }
 
 export type Scalar = string | number | boolean | null;
@@ -37,7 +44,7 @@ function check(label: string, holds: (event: EventView) => boolean): Condition {
 export function eventTypes(patterns: readonly string[]): Condition {
   const match = compileGlobs(patterns);
   const heartbeat = patterns.includes(HEARTBEAT);
-  return check(`events: ${patterns.join(', ')}`, (event) => (event.type === HEARTBEAT ? heartbeat : match(event.type)));
+  return { ...check(`events: ${patterns.join(', ')}`, (event) => (event.type === HEARTBEAT ? heartbeat : match(event.type))), events: patterns };
 }
 
 /** An unknown or absent severity meets no threshold. */
@@ -50,7 +57,7 @@ export function severityBound(bound: 'min_severity' | 'max_severity', severity: 
 }
 
 export function assetIds(ids: readonly string[]): Condition {
-  return check(`asset_id: ${ids.join(', ')}`, (event) => event.asset?.id !== undefined && ids.includes(event.asset.id));
+  return { ...check(`asset_id: ${ids.join(', ')}`, (event) => event.asset?.id !== undefined && ids.includes(event.asset.id)), assetIds: ids };
 }
 
 /** Host names ignore case. */
@@ -69,8 +76,16 @@ export function field(path: string, test: FieldTest): Condition {
 export function allOf(conditions: readonly Condition[]): Condition {
   if (conditions.length === 0) return always;
   if (conditions.length === 1) return conditions[0]!;
+  // All must hold: any one part's types bound the whole (the narrowest is kept).
+  // A bare `*` (a route's default) bounds nothing: another part's types, when there is one.
+  const bounded = conditions
+    .filter((c) => c.events !== undefined)
+    .sort((a, b) => Number(a.events!.includes('*')) - Number(b.events!.includes('*')) || a.events!.length - b.events!.length)[0];
+  const onAssets = conditions.filter((c) => c.assetIds !== undefined).sort((a, b) => a.assetIds!.length - b.assetIds!.length)[0];
   return {
     label: conditions.map((c) => c.label).join('; '),
+    ...(bounded && { events: bounded.events }),
+    ...(onAssets && { assetIds: onAssets.assetIds }),
     test(event) {
       for (const condition of conditions) {
         const failed = condition.test(event);
@@ -83,7 +98,10 @@ export function allOf(conditions: readonly Condition[]): Condition {
 
 export function anyOf(conditions: readonly Condition[]): Condition {
   const label = `any of (${conditions.map((c) => c.label).join(' | ')})`;
-  return { label, test: (event) => (conditions.some((c) => c.test(event) === undefined) ? undefined : label) };
+  // One part holding is enough: bounded only when every part is.
+  const events = conditions.every((c) => c.events !== undefined) ? [...new Set(conditions.flatMap((c) => c.events!))] : undefined;
+  const assets = conditions.every((c) => c.assetIds !== undefined) ? [...new Set(conditions.flatMap((c) => c.assetIds!))] : undefined;
+  return { label, ...(events && { events }), ...(assets && { assetIds: assets }), test: (event) => (conditions.some((c) => c.test(event) === undefined) ? undefined : label) };
 }
 
 export function not(condition: Condition): Condition {

@@ -37,6 +37,8 @@ export class Connection {
   /** Backpressure is holding the body unread: silence is ours, not the server's. */
   #paused = false;
   #delivered = false;
+  /** Bytes since the last line break. */
+  #lineBytes = 0;
 
   constructor(options: ConnectionOptions) {
     this.#o = options;
@@ -117,6 +119,13 @@ export class Connection {
 
   #onChunk(chunk: Uint8Array): Promise<void> | undefined {
     this.#lastActivity = Date.now();
+    // eventsource holds a line until it ends: a line without end would take all memory.
+    const eol = Math.max(chunk.lastIndexOf(LF), chunk.lastIndexOf(CR));
+    this.#lineBytes = eol < 0 ? this.#lineBytes + chunk.length : chunk.length - 1 - eol;
+    if (this.#lineBytes > MAX_LINE_BYTES) {
+      this.#finish({ kind: 'dropped', reason: `a line of the stream is over ${MAX_LINE_BYTES} bytes: not read further` });
+      return undefined;
+    }
     const retry = this.#sniffer.feed(chunk);
     if (retry !== undefined) this.#o.onRetry(retry);
     const room = this.#batcher.whenRoom();
@@ -138,6 +147,13 @@ export class Connection {
 
 /** Bytes flowing this long make a connection healthy even without events, ms. */
 export const HEALTHY_STREAM_MS = 30_000;
+/**
+ * The longest line read, bytes: far above any event (decode sets aside data over 1 MB, with its
+ * reason), low enough that a line that never ends cannot exhaust memory.
+ */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+const LF = 0x0a;
+const CR = 0x0d;
 
 function toRawEvent(event: MessageEvent<string>): RawEvent {
   // eventsource reports a missing id as ''; an empty `id:` is no id either. Two literals, not a

@@ -36,6 +36,8 @@ export class SseSubscription {
   #connection: Connection | undefined;
   #attempt = 0;
   #serverRetryMs: number | undefined;
+  /** A terminal event was taken: the stream is over for good. */
+  #finished = false;
 
   constructor(options: SseSubscriptionOptions) {
     this.#o = options;
@@ -71,6 +73,10 @@ export class SseSubscription {
       this.#setState({ state: 'connecting', attempt: ++this.#attempt });
       const { end, healthy } = await this.#connectOnce();
       if (this.#stopping.signal.aborted) return;
+      if (this.#finished) {
+        this.#setState({ state: 'stopped', reason: 'finished', fatal: false });
+        return;
+      }
       if (end.kind === 'fatal') {
         this.#setState({ state: 'stopped', reason: this.#redact(end.reason), fatal: true });
         return;
@@ -97,7 +103,14 @@ export class SseSubscription {
       connectTimeoutMs: this.#o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs,
       maxBuffered: this.#o.maxBuffered ?? DEFAULT_MAX_BUFFERED,
-      onEvents: (batch) => this.#o.onEvents(batch),
+      onEvents: async (batch) => {
+        await this.#o.onEvents(batch);
+        const { isTerminal } = this.#o;
+        if (isTerminal && batch.some((event) => isTerminal(event))) {
+          this.#finished = true;
+          connection.close();
+        }
+      },
       onOpen: () => {
         this.#attempt = 0;
         this.#setState({ state: 'connected', ...(lastEventId !== undefined && { lastEventId }) });
@@ -111,11 +124,14 @@ export class SseSubscription {
   }
 
   #delay(end: ConnectionEnd): number {
+    // The server's `retry:` and Retry-After win over the backoff, up to a bound: a hostile or
+    // broken value (`retry: 2000000000`, 23 days) must not stop the subscription for good.
+    const bound = Math.max(this.#o.reconnect.maxDelayMs, MAX_SERVER_DELAY_MS);
     switch (end.kind) {
       case 'dropped':
-        return Math.max(this.#serverRetryMs ?? 0, this.#backoff.next());
+        return Math.min(Math.max(this.#serverRetryMs ?? 0, this.#backoff.next()), bound);
       case 'rejected':
-        return end.retryAfterMs ?? this.#backoff.next();
+        return Math.min(end.retryAfterMs ?? this.#backoff.next(), bound);
       default:
         return this.#backoff.next();
     }
@@ -145,3 +161,6 @@ export class SseSubscription {
     }
   }
 }
+
+/** Longest wait a server may ask for (`retry:`, Retry-After) beyond `reconnect.max_delay`, ms. */
+export const MAX_SERVER_DELAY_MS = 60_000;

@@ -32,6 +32,14 @@ export interface SseSubscriptionOptions {
   readonly events?: readonly string[];
   /** Only events for this asset (the `asset_id` query parameter). */
   readonly assetId?: string;
+  /** The stream's path under baseUrl. Default `api/events/stream`; a scan's progress stream is `api/scans/{id}/progress/stream`. */
+  readonly path?: string;
+  /**
+   * Whether an event ends the stream for good (a scan's `scan_complete`): once the batch holding
+   * it is taken by onEvents, the subscription stops (state `stopped`, reason `finished`) instead of
+   * reconnecting.
+   */
+  isTerminal?(event: RawEvent): boolean;
   /** Longer than this without a byte (events, comments, heartbeats) means the connection is dead, ms. */
   readonly heartbeatTimeoutMs: number;
   /** Backoff between failed attempts (full jitter), ms. */

@@ -1,5 +1,6 @@
 import type { ConnectorState } from '../../connectors/types.js';
 import type { Envelope } from '../pipeline/envelope.js';
+import type { CoordinationStore, Fence } from './coordination.js';
 
 /**
  * The durable heart of the bridge. An implementation must make `ingest` one atomic step:
@@ -10,9 +11,11 @@ export interface Store {
   /**
    * Appends each item's envelope to its connectors' outboxes, sets malformed items aside and
    * advances `subscription`'s checkpoint to the last item, atomically. Idempotent on event id:
-   * an id already ingested (within `dedupe_window`) is not appended again.
+   * an id already ingested (within `dedupe_window`) is not appended again. With `fence`, rejects
+   * with FencedError, writing nothing, unless its token is still the lease's latest (checked in
+   * the same atomic step).
    */
-  ingest(subscription: string, items: readonly IngestItem[]): Promise<IngestResult>;
+  ingest(subscription: string, items: readonly IngestItem[], options?: IngestOptions): Promise<IngestResult>;
   checkpoint(subscription: string): Promise<Checkpoint | undefined>;
   outbox(connector: string): Outbox;
   deadLetters(connector: string): DeadLetters;
@@ -24,6 +27,8 @@ export interface Store {
   digest(route: string): DigestBuffer;
   /** Events that could not be decoded, newest first. */
   malformed(limit: number): Promise<MalformedEvent[]>;
+  /** Leases, fencing, presence, queues and seen-sets shared by replicas (see coordination.ts). */
+  coordination(): CoordinationStore;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   /** How full the backlog is against `store.max_backlog`, for metrics; stores without a cap omit it. */
@@ -39,6 +44,11 @@ export type IngestItem =
   | { readonly kind: 'event'; readonly envelope: Envelope; readonly connectors: readonly string[]; readonly digests?: readonly string[] }
   /** An event whose payload could not be decoded: kept for an operator, never delivered. */
   | { readonly kind: 'malformed'; readonly event: MalformedEvent };
+
+export interface IngestOptions {
+  /** Write only while this lease's fencing token is current (a replica holding the subscription). */
+  readonly fence?: Fence;
+}
 
 export interface IngestResult {
   /** Items appended to at least one outbox. */

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../config/load.js';
+import { describeBudget } from '../../coordination/connection-budget.js';
 import { redactUrl } from '../../observability/redact.js';
 import { describeRoute } from '../../pipeline/router.js';
 
@@ -8,7 +9,8 @@ export function validateCommand(options: { config: string }): void {
   const lines = [
     `${options.config}: OK`,
     `  source: ${redactUrl(source.baseUrl)} (auth ${source.auth}, ${source.tier} tier: ${config.subscriptions.length}/${source.maxConnections} connections)`,
-    ...config.subscriptions.map((s) => `  subscription ${s.name}: ${s.events?.join(', ') ?? 'all events'}${s.assetId ? ` on asset ${s.assetId}` : ''}`),
+    // The subscriptions (given, or planned from the routes) and how the tier's budget is spent.
+    ...describeBudget(config).map((line) => `  ${line}`),
     ...config.connectors.map((c) => `  connector ${c.name}: ${c.type} (batch ${c.batch.maxEvents} events / ${c.batch.maxBytes} B / ${c.batch.maxDelayMs} ms)`),
     ...config.severityRules.map((r) => `  severity rule ${r.name}: ${r.when.label} -> ${'set' in r.effect ? `set ${r.effect.set}` : `${r.effect.shift > 0 ? 'raise' : 'lower'} ${Math.abs(r.effect.shift)}`}${r.final ? ' (final)' : ''}`),
     ...config.routes.map((r) => `  route ${r.name}: ${describeRoute(r)}`),

@@ -1,9 +1,11 @@
 import type { ConnectorState } from '../../../connectors/types.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
-import type { BacklogLimit, BacklogUsage, Checkpoint, DeadLetters, DigestBuffer, IngestItem, IngestResult, MalformedEvent, Outbox, Store } from '../types.js';
+import { FencedError, type CoordinationStore } from '../coordination.js';
+import type { BacklogLimit, BacklogUsage, Checkpoint, DeadLetters, DigestBuffer, IngestItem, IngestOptions, IngestResult, MalformedEvent, Outbox, Store } from '../types.js';
 import { BacklogMeter } from './backlog-meter.js';
 import { census, type Census } from './census.js';
 import { EmbeddedConnectorState } from './connector-state.js';
+import { EmbeddedCoordination } from './coordination.js';
 import { RefSequence, type EmbeddedContext } from './context.js';
 import { openDatabase, type Database } from './database.js';
 import { EmbeddedDeadLetters } from './dead-letters.js';
@@ -71,6 +73,7 @@ export class EmbeddedStore implements Store {
   readonly #sweepTimer: NodeJS.Timeout;
   #sweeping: Promise<void> = Promise.resolve();
   #malformed: number;
+  #coordination: EmbeddedCoordination | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -96,9 +99,12 @@ export class EmbeddedStore implements Store {
     }, settings.sweepIntervalMs).unref();
   }
 
-  ingest(subscription: string, items: readonly IngestItem[]): Promise<IngestResult> {
+  ingest(subscription: string, items: readonly IngestItem[], options: IngestOptions = {}): Promise<IngestResult> {
     if (items.length === 0) return Promise.resolve({ appended: 0, duplicates: 0 });
+    const { fence } = options;
     return this.#context.writer.run(async () => {
+      // Leases are this process's own: the check and the write are one step inside the writer.
+      if (fence && this.coordination().currentToken(fence.lease) !== fence.token) throw new FencedError(fence.lease, fence.token);
       const { malformed, ...result } = await ingestBatch(this.#context, this.settings, subscription, items, this.#malformed);
       this.#malformed = malformed;
       return result;
@@ -134,6 +140,11 @@ export class EmbeddedStore implements Store {
 
   digest(route: string): DigestBuffer {
     return new EmbeddedDigestBuffer(this.#context, route);
+  }
+
+  coordination(): CoordinationStore & EmbeddedCoordination {
+    this.#coordination ??= new EmbeddedCoordination(this.#context);
+    return this.#coordination;
   }
 
   async malformed(limit: number): Promise<MalformedEvent[]> {

@@ -42,6 +42,32 @@ export class RedisKeys {
     return `${this.#base}:state:${connector}:${key}`;
   }
 
+  /** String per lease: `<owner>\n<token>`, expiring (see lua/acquire-1.lua). */
+  lease(name: string): string {
+    return `${this.#base}:lease:${name}`;
+  }
+
+  /** Counter per lease: its latest fencing token (never expires). */
+  fence(name: string): string {
+    return `${this.#base}:fence:${name}`;
+  }
+
+  /** Sorted set: replica name scored by when its presence expires. */
+  get replicas(): string {
+    return `${this.#base}:replicas`;
+  }
+
+  /** Per durable queue: a sorted set of items scored by when added (FIFO), and a hash item → value. */
+  queue(name: string): { order: string; values: string } {
+    const base = `${this.#base}:queue:${name}`;
+    return { order: `${base}:order`, values: `${base}:values` };
+  }
+
+  /** Sorted set per seen-set: id scored by when it may be forgotten. */
+  seenSet(name: string): string {
+    return `${this.#base}:seenset:${name}`;
+  }
+
   /** String per route state key (dedupe windows); `:routes:` cannot clash with a connector's `:state:`. */
   routeState(key: string): string {
     return `${this.#base}:routes:${key}`;

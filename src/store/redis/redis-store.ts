@@ -4,9 +4,11 @@ import { silentLogger, type Logger } from '../../observability/logger.js';
 import { encodeStoredEnvelope } from '../../pipeline/envelope-json.js';
 import type { ConnectorState } from '../../../connectors/types.js';
 import { lastCheckpoint } from '../checkpoint.js';
-import type { Checkpoint, DeadLetters, DigestBuffer, IngestItem, IngestResult, MalformedEvent, Outbox, Store } from '../types.js';
+import { FencedError, type CoordinationStore } from '../coordination.js';
+import type { Checkpoint, DeadLetters, DigestBuffer, IngestItem, IngestOptions, IngestResult, MalformedEvent, Outbox, Store } from '../types.js';
 import { openConnection } from './connection.js';
 import { RedisConnectorState } from './connector-state.js';
+import { RedisCoordination } from './coordination.js';
 import { RedisDeadLetters } from './dead-letters.js';
 import { RedisDigestBuffer } from './digest-buffer.js';
 import { RedisKeys } from './keys.js';
@@ -78,10 +80,11 @@ export class RedisStore implements Store {
     private readonly settings: Settings,
   ) {}
 
-  /** One script call per batch, whatever its size: see lua/ingest-1.lua. */
-  async ingest(subscription: string, items: readonly IngestItem[]): Promise<IngestResult> {
+  /** One script call per batch, whatever its size: see lua/ingest-2.lua. */
+  async ingest(subscription: string, items: readonly IngestItem[], options: IngestOptions = {}): Promise<IngestResult> {
     if (items.length === 0) return { appended: 0, duplicates: 0 };
-    const scriptKeys = [this.keys.checkpoints, this.keys.seen, this.keys.malformed];
+    const { fence } = options;
+    const scriptKeys = [this.keys.checkpoints, this.keys.seen, this.keys.malformed, this.keys.fence(fence?.lease ?? subscription)];
     const keyIndex = new Map<string, number>();
     const indexOf = (key: string): number => {
       let index = keyIndex.get(key);
@@ -105,7 +108,7 @@ export class RedisStore implements Store {
       return targets;
     };
     const checkpoint = lastCheckpoint(items);
-    const args: (string | number)[] = [subscription, checkpoint ? JSON.stringify(checkpoint) : '', this.settings.dedupeWindowMs, this.settings.malformedMax];
+    const args: (string | number)[] = [subscription, checkpoint ? JSON.stringify(checkpoint) : '', this.settings.dedupeWindowMs, this.settings.malformedMax, fence ? String(fence.token) : ''];
     for (const item of items) {
       if (item.kind === 'malformed') {
         args.push('m', item.event.id, JSON.stringify(item.event), 0);
@@ -115,7 +118,12 @@ export class RedisStore implements Store {
         for (const target of targets) args.push(target);
       }
     }
-    return this.scripts.ingest(scriptKeys, args);
+    try {
+      return await this.scripts.ingest(scriptKeys, args);
+    } catch (error) {
+      if (fence && (error as Error).message?.startsWith('FENCED')) throw new FencedError(fence.lease, fence.token);
+      throw error;
+    }
   }
 
   async checkpoint(subscription: string): Promise<Checkpoint | undefined> {
@@ -148,6 +156,10 @@ export class RedisStore implements Store {
 
   digest(route: string): DigestBuffer {
     return new RedisDigestBuffer(this.redis, this.scripts, this.keys, route);
+  }
+
+  coordination(): CoordinationStore {
+    return new RedisCoordination(this.redis, this.scripts, this.keys);
   }
 
   async malformed(limit: number): Promise<MalformedEvent[]> {

@@ -6,12 +6,16 @@ import type { Redis } from 'ioredis';
  * and command name carry a version: make a new version for any change to that contract.
  */
 const SCRIPTS = {
-  ingest: 'ingest-1',
+  ingest: 'ingest-2',
   deadLetter: 'deadLetter-1',
   replay: 'replay-1',
   touch: 'touch-1',
   deleteIfValue: 'deleteIfValue-1',
   flushDigest: 'flushDigest-1',
+  acquire: 'acquire-1',
+  renew: 'renew-1',
+  announce: 'announce-1',
+  markSeen: 'markSeen-1',
 } as const;
 
 type CommandName = (typeof SCRIPTS)[keyof typeof SCRIPTS];
@@ -68,6 +72,25 @@ export class Scripts {
   /** True when flushed, false when an entry was already gone. */
   async flushDigest(buffer: string, outboxes: readonly string[], digest: string, refs: readonly string[]): Promise<boolean> {
     return (await this.#run(SCRIPTS.flushDigest, [buffer, ...outboxes], [digest, ...refs])) === 1;
+  }
+
+  /** The new fencing token, or undefined when the lease is held. */
+  async acquire(lease: string, fence: string, owner: string, ttlMs: number, fenceTtlMs: number, takeOver: string): Promise<number | undefined> {
+    const token = (await this.#run(SCRIPTS.acquire, [lease, fence], [owner, ttlMs, fenceTtlMs, takeOver])) as number | null;
+    return token ?? undefined;
+  }
+
+  async renew(lease: string, fence: string, value: string, ttlMs: number, fenceTtlMs: number): Promise<boolean> {
+    return (await this.#run(SCRIPTS.renew, [lease, fence], [value, ttlMs, fenceTtlMs])) === 1;
+  }
+
+  /** How many replicas are alive. */
+  async announce(replicas: string, replica: string, ttlMs: number): Promise<number> {
+    return (await this.#run(SCRIPTS.announce, [replicas], [replica, ttlMs])) as number;
+  }
+
+  async markSeen(set: string, ids: readonly string[], retentionMs: number): Promise<void> {
+    await this.#run(SCRIPTS.markSeen, [set], [retentionMs, ...ids]);
   }
 
   #run(name: CommandName, keys: readonly string[], args: readonly Arg[]): Promise<unknown> {

@@ -1,0 +1,114 @@
+import type { Logger } from '../observability/logger.js';
+import type { WireEvent } from '../pipeline/decode.js';
+import type { SeenSet } from '../store/coordination.js';
+import type { ScanFindingResult, ScansClient, ScanSummary } from './scans-client.js';
+
+/** The pseudo-subscription backfilled events are ingested under (config names cannot start with "_"). */
+export const BACKFILL_SUBSCRIPTION = '_backfill';
+/** Seen-sets of delivered finding ids and finished scan ids, shared by the live path and backfills. */
+export const SEEN_FINDINGS = 'findings';
+export const SEEN_SCANS = 'scans';
+
+export interface BackfillOptions {
+  readonly client: ScansClient;
+  readonly findings: SeenSet;
+  readonly scans: SeenSet;
+  /** How long what a backfill delivers is remembered. */
+  readonly retentionMs: number;
+  /** Through the normal pipeline: decode, rules, routes, store.ingest under BACKFILL_SUBSCRIPTION. */
+  ingest(batch: readonly WireEvent[]): Promise<void>;
+  readonly logger: Logger;
+  onProgress?(progress: BackfillProgress): void;
+}
+
+export interface BackfillProgress {
+  /** Scans listed so far (finished in the window, and running now). */
+  readonly scans: number;
+  /** Of them, whose results were read. */
+  readonly scansDone: number;
+  /** Findings read from the results. */
+  readonly findings: number;
+  /** finding.new and scan.* events emitted (not seen before). */
+  readonly emitted: number;
+  /** Findings and scans already delivered (live or by an earlier backfill), skipped. */
+  readonly skipped: number;
+}
+
+/** Finished statuses listed, and the event each finished scan is told by (as the stream would). */
+const FINISHED: Readonly<Record<string, 'scan.completed' | 'scan.failed'>> = { completed: 'scan.completed', cancelled: 'scan.completed', failed: 'scan.failed' };
+
+/**
+ * Gap backfill: the findings the bridge may have missed while its stream was away longer than the
+ * platform's replay buffer. Lists the scans finished in [since, until] (completed, cancelled and
+ * failed, every page) and those running now (their findings so far may have been discovered in
+ * the gap), reads each one's results, and emits, through the normal pipeline, `finding.new` for
+ * every finding not in the seen-set and the scan's own `scan.completed`/`scan.failed` when not
+ * seen either, all marked `backfilled: true` in their data. Event ids derive from finding and scan
+ * ids, so ingest's idempotency also holds across backfills. Returns the totals.
+ */
+export async function runBackfill(since: Date, until: Date, o: BackfillOptions): Promise<BackfillProgress> {
+  const scans: ScanSummary[] = [];
+  const progress = { scans: 0, scansDone: 0, findings: 0, emitted: 0, skipped: 0 };
+  const report = () => o.onProgress?.({ ...progress });
+  for (const status of Object.keys(FINISHED)) {
+    for await (const scan of o.client.listScans({ status, from: since, to: until })) {
+      scans.push(scan);
+      progress.scans += 1;
+    }
+  }
+  for await (const scan of o.client.listScans({ status: 'running' })) {
+    scans.push(scan);
+    progress.scans += 1;
+  }
+  report();
+  // Oldest first, so what arrives reads as it happened.
+  scans.sort((a, b) => Date.parse(a.completed_at ?? a.created_at ?? '') - Date.parse(b.completed_at ?? b.created_at ?? '') || 0);
+
+  for (const scan of scans) {
+    const findings: ScanFindingResult[] = [];
+    for await (const finding of o.client.results(scan.scan_id)) findings.push(finding);
+    progress.findings += findings.length;
+    const fresh = new Set(await o.findings.unseen(findings.map((f) => f.id)));
+    const events: WireEvent[] = findings.filter((f) => fresh.has(f.id)).map((f) => findingEvent(scan, f));
+    const finishedAs = FINISHED[scan.status];
+    const scanFresh = finishedAs !== undefined && (await o.scans.unseen([scan.scan_id])).length === 1;
+    if (finishedAs && scanFresh) events.push(scanEvent(scan, finishedAs, findings.length));
+    progress.skipped += findings.length - fresh.size + (finishedAs && !scanFresh ? 1 : 0);
+    if (events.length > 0) {
+      await o.ingest(events);
+      await o.findings.mark([...fresh], o.retentionMs);
+      if (scanFresh) await o.scans.mark([scan.scan_id], o.retentionMs);
+      progress.emitted += events.length;
+    }
+    progress.scansDone += 1;
+    report();
+  }
+  o.logger.info({ since: since.toISOString(), until: until.toISOString(), ...progress }, 'gap backfill done');
+  return { ...progress };
+}
+
+function findingEvent(scan: ScanSummary, f: ScanFindingResult): WireEvent {
+  const { id, discovered_at, ...fields } = f;
+  const asset = scan.asset_id === undefined ? undefined : { id: scan.asset_id, ...(scan.asset_name !== undefined && { name: scan.asset_name }) };
+  const data = {
+    finding_id: id,
+    ...fields,
+    ...(asset && { asset, asset_id: asset.id }),
+    scan_id: scan.scan_id,
+    ...(discovered_at !== undefined && { timestamp: discovered_at }),
+    backfilled: true,
+  };
+  return { id: `bf-f-${id}`, type: 'finding.new', data: JSON.stringify(data), receivedAt: Date.now() };
+}
+
+function scanEvent(scan: ScanSummary, type: 'scan.completed' | 'scan.failed', findingCount: number): WireEvent {
+  const data = {
+    scan_id: scan.scan_id,
+    ...(scan.asset_id !== undefined && { asset_id: scan.asset_id }),
+    status: scan.status,
+    ...(type === 'scan.completed' ? { finding_count: findingCount, duration: scan.duration_seconds ?? 0 } : { error: scan.error ?? 'unknown' }),
+    ...(scan.completed_at && { timestamp: scan.completed_at }),
+    backfilled: true,
+  };
+  return { id: `bf-sc-${scan.scan_id}`, type, data: JSON.stringify(data), receivedAt: Date.now() };
+}
