@@ -14,6 +14,8 @@ export interface JiraClientOptions {
   readonly caFile?: string;
   /** Accept any server certificate. @default false */
   readonly insecureSkipVerify?: boolean;
+  /** Masks the credentials in an error answer before it is cut to size and kept (a cut secret would escape masking). */
+  readonly redact?: (text: string) => string;
 }
 
 /** How each deployment speaks: API version, search endpoint, rich-text format. */
@@ -50,8 +52,10 @@ export class JiraClient {
   readonly #dialect: (typeof DIALECTS)[Deployment];
   readonly #authorization: string;
   readonly #http: HttpClient;
+  readonly #redact: (text: string) => string;
 
   constructor(options: JiraClientOptions) {
+    this.#redact = options.redact ?? ((text) => text);
     this.#dialect = DIALECTS[options.deployment];
     this.#api = options.url + this.#dialect.api;
     this.#authorization = options.authorization;
@@ -122,7 +126,7 @@ export class JiraClient {
     } catch (error) {
       throw JiraError.fromNetwork(step, error);
     }
-    if (answer.status < 200 || answer.status >= 300) throw JiraError.fromAnswer(step, answer);
+    if (answer.status < 200 || answer.status >= 300) throw JiraError.fromAnswer(step, { ...answer, body: this.#redact(answer.body) });
     try {
       return answer.body === '' ? undefined : (JSON.parse(answer.body) as unknown);
     } catch {

@@ -21,13 +21,15 @@ export const jiraPlugin: ConnectorPlugin<JiraOptions> = {
     if (tls.insecure_skip_verify) {
       context.logger.warn({ url: options.url }, 'tls.insecure_skip_verify is on: Jira certificate is not verified; use only for testing');
     }
+    const redact = createRedactor(secretsOf(options));
     const client = new JiraClient({
       url: options.url,
       deployment: options.deployment,
       authorization: authorizationOf(options),
       caFile: tls.ca_file,
       insecureSkipVerify: tls.insecure_skip_verify,
+      redact,
     });
-    return new JiraConnector({ client, state: context.state, options, logger: context.logger, redact: createRedactor(secretsOf(options)) });
+    return new JiraConnector({ client, state: context.state, options, logger: context.logger, redact });
   },
 };

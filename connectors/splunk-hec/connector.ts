@@ -68,7 +68,8 @@ export class HecConnector implements Connector {
       return new Array<DeliveryOutcome>(count).fill(networkFailure(error));
     }
     if (answer.status >= 200 && answer.status < 300) this.#noteCapacity(answer);
-    return classifyHecAnswer(answer, count);
+    // Masked before it is cut to size: a secret cut in two would escape masking.
+    return classifyHecAnswer({ ...answer, body: this.parts.redact(answer.body) }, count);
   }
 
   #noteCapacity(answer: HecAnswer): void {

@@ -14,6 +14,12 @@ export type Decoded = { readonly ok: true; readonly envelope: Envelope } | { rea
 
 /** A payload larger than this is set aside, not parsed. */
 export const MAX_DATA_BYTES = 1024 * 1024;
+/**
+ * Data nested deeper than this is set aside, not parsed. Real events are a few levels deep;
+ * JSON.parse itself takes any depth, but code after it that recurses (JSON.stringify among it)
+ * would overflow the stack on 100,000 levels and fail the whole batch, again on every replay.
+ */
+export const MAX_DATA_DEPTH = 128;
 /** How much of a malformed payload is kept for the operator. */
 const RAW_KEPT = 4096;
 
@@ -25,6 +31,7 @@ export function decodeEvent(event: WireEvent, subscription: string): Decoded {
   });
   if (!event.id) return reject('event has no id: it cannot be checkpointed or deduplicated');
   if (event.data.length > MAX_DATA_BYTES) return reject(`data is ${event.data.length} characters, over the ${MAX_DATA_BYTES} limit`);
+  if (nestedDeeperThan(event.data, MAX_DATA_DEPTH)) return reject(`data is nested deeper than ${MAX_DATA_DEPTH} levels`);
   let data: unknown;
   try {
     data = JSON.parse(event.data);
@@ -72,3 +79,52 @@ function timeOf(value: unknown): number | undefined {
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
+
+/**
+ * Whether JSON text opens more than `max` arrays or objects inside each other. One pass that
+ * jumps over strings with indexOf (most of an event's text is strings); malformed text is left
+ * to JSON.parse to report.
+ */
+function nestedDeeperThan(text: string, max: number): boolean {
+  // Cheap first: fewer than `max` brackets and braces in all (strings included) cannot nest deeper.
+  if (text.length <= max || countUpTo(text, '{', max) + countUpTo(text, '[', max) <= max) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = endOfString(text, i);
+      if (i < 0) return false;
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > max) return true;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** How many times `char` occurs in `text`, counting no further than `max + 1`. */
+function countUpTo(text: string, char: string, max: number): number {
+  let count = 0;
+  for (let i = text.indexOf(char); i >= 0 && count <= max; i = text.indexOf(char, i + 1)) count++;
+  return count;
+}
+
+/** The index of the quote closing the string opened at `start`, or -1. */
+function endOfString(text: string, start: number): number {
+  let close = start;
+  for (;;) {
+    close = text.indexOf('"', close + 1);
+    if (close < 0) return -1;
+    let backslashes = 0;
+    while (text.charCodeAt(close - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return close;
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
