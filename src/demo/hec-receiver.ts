@@ -1,9 +1,9 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
+import { listen } from './listen.js';
 
 /**
  * A Splunk HEC look-alike on loopback, for the demo and the tests: `/services/collector/event`
@@ -157,16 +157,10 @@ export async function startHecReceiver(options: HecReceiverOptions): Promise<Hec
   };
 
   const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createHttpServer(handler);
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const hostPort = await listen(server, options.host, options.port);
 
   return {
-    url: `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${hostPort}`,
     received: () => events.slice(-retain),
     get eventCount() {
       return eventCount;

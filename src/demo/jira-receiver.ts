@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen.js';
 
 /**
  * A Jira look-alike on loopback, for the demo and the tests: just the REST calls the `jira`
@@ -260,16 +260,10 @@ export async function startJiraReceiver(options: JiraReceiverOptions): Promise<J
       res.writeHead(reply.status, { ...(body !== '' && { 'content-type': 'application/json' }), ...reply.headers }).end(body);
     });
   });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const hostPort = await listen(server, options.host, options.port);
 
   return {
-    url: `http://${shownHost}:${port}`,
+    url: `http://${hostPort}`,
     issues: () => [...issues.values()].map(({ key, fields, comments, status }) => ({ key, fields, comments: [...comments], status })),
     requests: () => [...requests],
     failNext(n, scriptedAnswer) {

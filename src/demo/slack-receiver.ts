@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen.js';
 
 /**
  * A Slack incoming-webhook look-alike on loopback, for the demo and the tests: one webhook URL
@@ -81,14 +81,10 @@ export async function startSlackReceiver(options: SlackReceiverOptions = {}): Pr
   };
 
   const server = createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const hostPort = await listen(server, '127.0.0.1', options.port);
 
   return {
-    url: `http://127.0.0.1:${port}${path}`,
+    url: `http://${hostPort}${path}`,
     messages: () => [...accepted],
     get requests() {
       return requests;
