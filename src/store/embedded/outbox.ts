@@ -5,6 +5,7 @@ import type { Write } from './database.js';
 import { storedDeadLetter } from './dead-letters.js';
 import { decodeEntry, keys, prefixes, refOf, under } from './keys.js';
 import { Signal, waitAtMost } from './signal.js';
+import { Serial } from '../serial.js';
 
 /**
  * One connector's outbox: entries in ref order under `outbox!<connector>!`. An entry stays
@@ -18,7 +19,7 @@ export class EmbeddedOutbox implements Outbox {
   #lastTaken: string | undefined;
   readonly #arrivals = new Signal();
   /** take() calls run one after another: they share #lastTaken. */
-  #takes: Promise<unknown> = Promise.resolve();
+  readonly #takes = new Serial();
   #closed = false;
 
   constructor(
@@ -27,9 +28,7 @@ export class EmbeddedOutbox implements Outbox {
   ) {}
 
   take(max: number, blockMs: number): Promise<OutboxEntry[]> {
-    const taken = this.#takes.then(() => this.#take(max, blockMs));
-    this.#takes = taken.catch(() => undefined);
-    return taken;
+    return this.#takes.run(() => this.#take(max, blockMs));
   }
 
   async ack(refs: readonly string[]): Promise<void> {

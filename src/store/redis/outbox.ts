@@ -7,6 +7,7 @@ import { deadLetterFields } from './dead-letters.js';
 import { DELIVERY_GROUP } from './keys.js';
 import type { Scripts } from './scripts.js';
 import { entryTime, field, readGroupEntries, type StreamEntry } from './stream-entries.js';
+import { Serial } from '../serial.js';
 
 /** XAUTOCLAIM scans the group's whole pending list, so it runs at most this often. */
 const MAX_CLAIM_INTERVAL_MS = 5_000;
@@ -42,7 +43,7 @@ export class RedisOutbox implements Outbox {
   #keepAlive: NodeJS.Timeout | undefined;
   #touching = false;
   /** take() calls run one after another: they share the cursors and the blocking connection. */
-  #takes: Promise<unknown> = Promise.resolve();
+  readonly #takes = new Serial();
   #closed = false;
 
   constructor(
@@ -54,9 +55,7 @@ export class RedisOutbox implements Outbox {
   }
 
   take(max: number, blockMs: number): Promise<OutboxEntry[]> {
-    const taken = this.#takes.then(() => this.#take(max, blockMs));
-    this.#takes = taken.catch(() => undefined);
-    return taken;
+    return this.#takes.run(() => this.#take(max, blockMs));
   }
 
   async ack(refs: readonly string[]): Promise<void> {
