@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { envelope } from '../../test/hec.helpers.js';
+import { decodeStoredEnvelope, encodeStoredEnvelope } from '../../src/pipeline/envelope-json.js';
 import { compileTemplate } from '../../src/templates/compile.js';
 import { HEC_SEVERITIES } from './config.js';
 import { createHecEncoder, hecTime, packBodies } from './encoder.js';
@@ -68,6 +69,17 @@ describe('HEC encoder', () => {
       'data.cvss': '9.8',
       asset: JSON.stringify({ id: 'asset-3', name: 'host-3.example.com' }),
     });
+  });
+
+  it('sends the data as the text the store holds, and the same event when the envelope has none', () => {
+    const data = '{ "title": "caf\\u00e9", "cvss": 9.80 }';
+    const stored = decodeStoredEnvelope(encodeStoredEnvelope(envelope(5, { data: {} }), data));
+    const encode = createHecEncoder(base);
+    const text = encode(stored);
+    expect(text).toContain(`"data":${data}}}`);
+    expect(JSON.parse(text).event.data).toEqual({ title: 'café', cvss: 9.8 });
+    const plain = { ...stored, data: JSON.parse(data) as Record<string, unknown> };
+    expect(JSON.parse(encode(plain))).toEqual(JSON.parse(text));
   });
 
   it('writes a single line per event', () => {

@@ -1,4 +1,5 @@
 import type { Envelope } from '../../src/pipeline/envelope.js';
+import { dataJsonOf } from '../../src/pipeline/envelope-json.js';
 import { isSeverity } from '../../src/pipeline/severity.js';
 import type { Template } from '../../src/templates/compile.js';
 
@@ -26,6 +27,8 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
   const { host, source, sourcetype, index, severity_map: severities, baseUrl = '' } = options;
   const paths = (options.fields ?? []).map((name) => ({ name, keys: name.split('.') }));
   const severity = (value: string | undefined) => (value === undefined ? undefined : severities[isSeverity(value) ? value : 'unknown']);
+  // Members that are the same for every event, written once.
+  const fixed = `,"host":${JSON.stringify(host)},"source":${JSON.stringify(source)}`;
   return (envelope) => {
     const event = {
       id: envelope.id,
@@ -35,23 +38,24 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
       rules_fired: envelope.rulesFired,
       asset: envelope.asset,
       subscription: envelope.subscription,
-      data: envelope.data,
     };
     let fields: Record<string, HecFieldValue> | undefined;
-    for (const { name, keys } of paths) {
-      const value = flatten(keys.reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), event));
-      if (value !== undefined) (fields ??= {})[name] = value;
+    if (paths.length > 0) {
+      const promoted = { ...event, data: envelope.data };
+      for (const { name, keys } of paths) {
+        const value = flatten(keys.reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), promoted));
+        if (value !== undefined) (fields ??= {})[name] = value;
+      }
     }
-    // JSON.stringify drops undefined members: an unset index, severity or asset is simply absent.
-    return JSON.stringify({
-      time: hecTime(envelope.time ?? envelope.receivedAt),
-      host,
-      source,
-      sourcetype: sourcetype.render(envelope, baseUrl),
-      index: index?.render(envelope, baseUrl),
-      fields,
-      event,
-    });
+    // Written by hand around the data's own text (dataJsonOf), which is spliced in rather than
+    // serialized again: the one large member, and the same text the store holds.
+    let json = `{"time":${hecTime(envelope.time ?? envelope.receivedAt)}${fixed},"sourcetype":${JSON.stringify(sourcetype.render(envelope, baseUrl))}`;
+    const indexName = index?.render(envelope, baseUrl);
+    if (indexName !== undefined) json += `,"index":${JSON.stringify(indexName)}`;
+    if (fields) json += `,"fields":${JSON.stringify(fields)}`;
+    // JSON.stringify drops undefined members: an unset severity or asset is simply absent.
+    const head = JSON.stringify(event);
+    return `${json},"event":${head.slice(0, -1)},"data":${dataJsonOf(envelope)}}}`;
   };
 }
 

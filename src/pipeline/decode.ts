@@ -1,5 +1,6 @@
 import type { MalformedEvent } from '../store/types.js';
 import type { Envelope } from './envelope.js';
+import { withDataJson } from './envelope-json.js';
 import { normalizeSeverity } from './severity.js';
 
 /** An event as it came off the wire, before anything is trusted. */
@@ -45,19 +46,8 @@ export function decodeEvent(event: WireEvent, subscription: string): Decoded {
   const severity = normalizeSeverity(fields.severity);
   const asset = assetOf(fields);
   const time = timeOf(fields.timestamp);
-  return {
-    ok: true,
-    envelope: {
-      id: event.id,
-      type: event.type,
-      data: fields,
-      subscription,
-      receivedAt: event.receivedAt,
-      ...(severity !== undefined && { severity }),
-      ...(asset && { asset }),
-      ...(time !== undefined && { time }),
-    },
-  };
+  // The text is kept with the envelope: stores write it as is instead of serializing data again.
+  return { ok: true, envelope: withDataJson({ id: event.id, type: event.type, data: fields, subscription, receivedAt: event.receivedAt, severity, asset, time }, event.data) };
 }
 
 function assetOf(data: Record<string, unknown>): Envelope['asset'] {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Envelope } from '../../pipeline/envelope.js';
+import { decodeStoredEnvelope, encodeStoredEnvelope } from '../../pipeline/envelope-json.js';
 import type { DeadLetter, DeadLetters, DeliveryFailure, OutboxEntry } from '../types.js';
 import type { Scripts } from './scripts.js';
 import { field } from './stream-entries.js';
@@ -59,7 +59,7 @@ export class RedisDeadLetters implements DeadLetters {
 /** The stream fields of a dead letter (read back by decodeDeadLetter). */
 export function deadLetterFields(connector: string, entry: OutboxEntry, failure: DeliveryFailure, deadAt: number): string[] {
   return [
-    'e', JSON.stringify(entry.envelope),
+    'e', encodeStoredEnvelope(entry.envelope),
     'connector', connector,
     'reason', failure.reason,
     'attempts', String(failure.attempts),
@@ -73,7 +73,7 @@ function decodeDeadLetter(ref: string, fields: readonly string[]): DeadLetter {
   return {
     ref,
     connector: field(fields, 'connector') ?? '',
-    envelope: JSON.parse(field(fields, 'e') ?? 'null') as Envelope,
+    envelope: decodeStoredEnvelope(field(fields, 'e') ?? 'null'),
     reason: field(fields, 'reason') ?? '',
     attempts: Number(field(fields, 'attempts')),
     deadAt: Number(field(fields, 'deadAt')),
