@@ -95,6 +95,10 @@ export interface HecRequestBody {
  * An event larger than `maxBytes` travels alone: HEC may still take it, or answers 413.
  */
 export function packBodies(encoded: readonly string[], maxBytes: number): HecRequestBody[] {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most batches fit for sure, uncounted.
+  let chars = 0;
+  for (const text of encoded) chars += text.length;
+  if (chars * 3 <= maxBytes) return encoded.length > 0 ? [{ body: encoded.join(''), count: encoded.length }] : [];
   const bodies: HecRequestBody[] = [];
   let parts: string[] = [];
   let bytes = 0;
