@@ -1,5 +1,6 @@
 import type { Envelope } from '../../src/pipeline/envelope.js';
 import { dataJsonOf } from '../../src/pipeline/envelope-json.js';
+import { jsonString } from '../../src/pipeline/json-text.js';
 import { isSeverity } from '../../src/pipeline/severity.js';
 import type { Template } from '../../src/templates/compile.js';
 
@@ -30,18 +31,20 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
   // Members that are the same for every event, written once.
   const fixed = `,"host":${JSON.stringify(host)},"source":${JSON.stringify(source)}`;
   return (envelope) => {
-    const event = {
-      id: envelope.id,
-      type: envelope.type,
-      severity: severity(envelope.severity),
-      original_severity: severity(envelope.originalSeverity),
-      rules_fired: envelope.rulesFired,
-      asset: envelope.asset,
-      subscription: envelope.subscription,
-    };
+    const severityName = severity(envelope.severity);
+    const originalSeverity = severity(envelope.originalSeverity);
     let fields: Record<string, HecFieldValue> | undefined;
     if (paths.length > 0) {
-      const promoted = { ...event, data: envelope.data };
+      const promoted = {
+        id: envelope.id,
+        type: envelope.type,
+        severity: severityName,
+        original_severity: originalSeverity,
+        rules_fired: envelope.rulesFired,
+        asset: envelope.asset,
+        subscription: envelope.subscription,
+        data: envelope.data,
+      };
       for (const { name, keys } of paths) {
         const value = flatten(keys.reduce<unknown>((at, key) => (isObject(at) ? at[key] : undefined), promoted));
         if (value !== undefined) (fields ??= {})[name] = value;
@@ -49,13 +52,16 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
     }
     // Written by hand around the data's own text (dataJsonOf), which is spliced in rather than
     // serialized again: the one large member, and the same text the store holds.
-    let json = `{"time":${hecTime(envelope.time ?? envelope.receivedAt)}${fixed},"sourcetype":${JSON.stringify(sourcetype.render(envelope, baseUrl))}`;
+    let json = `{"time":${hecTime(envelope.time ?? envelope.receivedAt)}${fixed},"sourcetype":${jsonString(sourcetype.render(envelope, baseUrl))}`;
     const indexName = index?.render(envelope, baseUrl);
-    if (indexName !== undefined) json += `,"index":${JSON.stringify(indexName)}`;
+    if (indexName !== undefined) json += `,"index":${jsonString(indexName)}`;
     if (fields) json += `,"fields":${JSON.stringify(fields)}`;
-    // JSON.stringify drops undefined members: an unset severity or asset is simply absent.
-    const head = JSON.stringify(event);
-    return `${json},"event":${head.slice(0, -1)},"data":${dataJsonOf(envelope)}}}`;
+    json += `,"event":{"id":${jsonString(envelope.id)},"type":${jsonString(envelope.type)}`;
+    if (severityName !== undefined) json += `,"severity":${jsonString(severityName)}`;
+    if (originalSeverity !== undefined) json += `,"original_severity":${jsonString(originalSeverity)}`;
+    if (envelope.rulesFired !== undefined) json += `,"rules_fired":${JSON.stringify(envelope.rulesFired)}`;
+    if (envelope.asset !== undefined) json += `,"asset":${JSON.stringify(envelope.asset)}`;
+    return `${json},"subscription":${jsonString(envelope.subscription)},"data":${dataJsonOf(envelope)}}}`;
   };
 }
 
