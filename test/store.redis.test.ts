@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { keyTag } from '../src/store/redis/keys.js';
 import { createRedisStore, type RedisStore } from '../src/store/redis/redis-store.js';
+import { Scripts } from '../src/store/redis/scripts.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { describeStoreContract, envelope, envelopes, event } from './store.contract.js';
 
@@ -92,6 +93,18 @@ describe('RedisStore', () => {
     expect(await store.ingest('sub', batch)).toEqual({ appended: 4_990, duplicates: 12 });
     expect(await redis.xlen(`{${prefix}}:outbox:splunk`)).toBe(5_000);
     expect(await redis.zcard(`{${prefix}}:seen`)).toBe(5_000);
+  });
+
+  it('marks more ids seen in one script call than one ZADD takes, only ever extending a retention', async () => {
+    const scripts = await Scripts.define(redis);
+    const key = `{${prefix}}:seenset:findings`;
+    await scripts.markSeen(key, ['f-7'], 600_000);
+    const kept = Number(await redis.zscore(key, 'f-7'));
+    const before = Date.now();
+    await scripts.markSeen(key, Array.from({ length: 10_000 }, (_, i) => `f-${i}`), 60_000);
+    expect(await redis.zcard(key)).toBe(10_000);
+    expect(Number(await redis.zscore(key, 'f-7'))).toBe(kept);
+    expect(Number(await redis.zscore(key, 'f-9999'))).toBeGreaterThanOrEqual(before + 60_000 - 1_000);
   });
 
   it('delivers entries appended before the consumer group existed', async () => {

@@ -15,7 +15,7 @@ const SCRIPTS = {
   acquire: 'acquire-1',
   renew: 'renew-1',
   announce: 'announce-1',
-  markSeen: 'markSeen-1',
+  markSeen: 'markSeen-2',
 } as const;
 
 type CommandName = (typeof SCRIPTS)[keyof typeof SCRIPTS];
