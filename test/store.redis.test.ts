@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { keyTag } from '../src/store/redis/keys.js';
 import { createRedisStore, type RedisStore } from '../src/store/redis/redis-store.js';
+import { Scripts } from '../src/store/redis/scripts.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.js';
 import { describeStoreContract, envelope, envelopes, event } from './store.contract.js';
 
@@ -53,6 +54,57 @@ describe('RedisStore', () => {
     const sent = vi.spyOn(Redis.prototype, 'sendCommand');
     await store.ingest('sub', envelopes(1_000, 10).map((e) => event(e, ['splunk', 'slack', 'jira'])));
     expect(sent.mock.calls.map(([command]) => command.name)).toEqual(['evalsha']);
+  });
+
+  it('keeps each item\'s destination and dedupe across runs of mixed kinds and targets in one batch', async () => {
+    const store = await open();
+    const [e1, e2, e3, e4, e5, e6, e7] = envelopes(7);
+    const noId = (n: number) => ({ ...envelope(n), id: '' });
+    const bad = (id: string) => ({ kind: 'malformed' as const, event: { id, type: 't', subscription: 'sub', reason: 'bad', raw: '', receivedAt: 0 } });
+    const result = await store.ingest('sub', [
+      bad('m1'),
+      bad('m2'),
+      event(e1!, ['splunk']),
+      event(e2!, ['splunk']),
+      event(e3!, ['splunk', 'slack']),
+      event(e4!, []),
+      { kind: 'event', envelope: e5!, connectors: ['splunk'], digests: ['lows'] },
+      event({ ...e1!, receivedAt: 1 }, ['slack']),
+      bad('m1'),
+      event(e6!, ['slack', 'splunk']),
+      event(e7!, ['splunk', 'splunk']),
+      event(noId(8), ['splunk']),
+      event(noId(9), ['splunk']),
+    ]);
+    expect(result).toEqual({ appended: 8, duplicates: 2 });
+    const ids = async (connector: string) => (await store.outbox(connector).take(100, 0)).map((t) => t.envelope.data.title);
+    expect(await ids('splunk')).toEqual([1, 2, 3, 5, 6, 7, 8, 9].map((n) => `finding ${n}`));
+    expect(await ids('slack')).toEqual(['finding 3', 'finding 6']);
+    expect((await store.digest('lows').peek(10)).map((b) => b.envelope)).toEqual([e5]);
+    expect((await store.malformed(10)).map((m) => m.id)).toEqual(['m2', 'm1']);
+    expect(await store.checkpoint('sub')).toEqual({ id: e7!.id, at: e7!.receivedAt });
+    expect(await store.ingest('sub', [event(e4!), event(envelope(10))])).toEqual({ appended: 1, duplicates: 1 });
+  });
+
+  it('dedupes a batch of more ids than one bulk lookup takes, against earlier batches and within itself', async () => {
+    const store = await open();
+    await store.ingest('sub', envelopes(10, 1_200).map((e) => event(e)));
+    const batch = [...envelopes(5_000), envelope(2), envelope(4_400)].map((e) => event(e));
+    expect(await store.ingest('sub', batch)).toEqual({ appended: 4_990, duplicates: 12 });
+    expect(await redis.xlen(`{${prefix}}:outbox:splunk`)).toBe(5_000);
+    expect(await redis.zcard(`{${prefix}}:seen`)).toBe(5_000);
+  });
+
+  it('marks more ids seen in one script call than one ZADD takes, only ever extending a retention', async () => {
+    const scripts = await Scripts.define(redis);
+    const key = `{${prefix}}:seenset:findings`;
+    await scripts.markSeen(key, ['f-7'], 600_000);
+    const kept = Number(await redis.zscore(key, 'f-7'));
+    const before = Date.now();
+    await scripts.markSeen(key, Array.from({ length: 10_000 }, (_, i) => `f-${i}`), 60_000);
+    expect(await redis.zcard(key)).toBe(10_000);
+    expect(Number(await redis.zscore(key, 'f-7'))).toBe(kept);
+    expect(Number(await redis.zscore(key, 'f-9999'))).toBeGreaterThanOrEqual(before + 60_000 - 1_000);
   });
 
   it('delivers entries appended before the consumer group existed', async () => {

@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../observability/logger.js';
-import { encodeStoredEnvelope } from '../../pipeline/envelope-json.js';
 import type { ConnectorState } from '../../../connectors/types.js';
 import { lastCheckpoint } from '../checkpoint.js';
 import { FencedError, type CoordinationStore } from '../coordination.js';
@@ -11,6 +10,7 @@ import { RedisConnectorState } from './connector-state.js';
 import { RedisCoordination } from './coordination.js';
 import { RedisDeadLetters } from './dead-letters.js';
 import { RedisDigestBuffer } from './digest-buffer.js';
+import { appendIngestRuns } from './ingest-runs.js';
 import { RedisKeys } from './keys.js';
 import { RedisOutbox } from './outbox.js';
 import { Scripts } from './scripts.js';
@@ -80,44 +80,14 @@ export class RedisStore implements Store {
     private readonly settings: Settings,
   ) {}
 
-  /** One script call per batch, whatever its size: see lua/ingest-2.lua. */
+  /** One script call per batch, whatever its size: see lua/ingest-3.lua. */
   async ingest(subscription: string, items: readonly IngestItem[], options: IngestOptions = {}): Promise<IngestResult> {
     if (items.length === 0) return { appended: 0, duplicates: 0 };
     const { fence } = options;
     const scriptKeys = [this.keys.checkpoints, this.keys.seen, this.keys.malformed, this.keys.fence(fence?.lease ?? subscription)];
-    const keyIndex = new Map<string, number>();
-    const indexOf = (key: string): number => {
-      let index = keyIndex.get(key);
-      if (index === undefined) {
-        index = scriptKeys.push(key); // 1-based, as KEYS in Lua
-        keyIndex.set(key, index);
-      }
-      return index;
-    };
-    // The events of a batch mostly go to the same outboxes: their KEYS indexes are worked out once per set.
-    const targetsBySet = new Map<string, number[]>();
-    const targetsOf = (connectors: readonly string[], digests: readonly string[] = []): number[] => {
-      const set = digests.length === 0 ? connectors.join('\n') : `${connectors.join('\n')}\n\n${digests.join('\n')}`;
-      let targets = targetsBySet.get(set);
-      if (!targets) {
-        // A digest buffer is one more stream the event is appended to, in the same step.
-        const streams = [...[...new Set(connectors)].map((c) => this.keys.outbox(c)), ...digests.map((r) => this.keys.digest(r))];
-        targets = streams.map(indexOf);
-        targetsBySet.set(set, targets);
-      }
-      return targets;
-    };
     const checkpoint = lastCheckpoint(items);
     const args: (string | number)[] = [subscription, checkpoint ? JSON.stringify(checkpoint) : '', this.settings.dedupeWindowMs, this.settings.malformedMax, fence ? String(fence.token) : ''];
-    for (const item of items) {
-      if (item.kind === 'malformed') {
-        args.push('m', item.event.id, JSON.stringify(item.event), 0);
-      } else {
-        const targets = targetsOf(item.connectors, item.digests);
-        args.push('e', item.envelope.id, encodeStoredEnvelope(item.envelope), targets.length);
-        for (const target of targets) args.push(target);
-      }
-    }
+    appendIngestRuns(items, this.keys, scriptKeys, args);
     try {
       return await this.scripts.ingest(scriptKeys, args);
     } catch (error) {

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
  * and command name carry a version: make a new version for any change to that contract.
  */
 const SCRIPTS = {
-  ingest: 'ingest-2',
+  ingest: 'ingest-3',
   deadLetter: 'deadLetter-1',
   replay: 'replay-1',
   touch: 'touch-1',
@@ -15,7 +15,7 @@ const SCRIPTS = {
   acquire: 'acquire-1',
   renew: 'renew-1',
   announce: 'announce-1',
-  markSeen: 'markSeen-1',
+  markSeen: 'markSeen-2',
 } as const;
 
 type CommandName = (typeof SCRIPTS)[keyof typeof SCRIPTS];

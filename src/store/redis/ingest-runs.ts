@@ -1,0 +1,68 @@
+import { encodeStoredEnvelope } from '../../pipeline/envelope-json.js';
+import type { IngestItem } from '../types.js';
+import type { RedisKeys } from './keys.js';
+
+/** Where a run of malformed items goes (lua/ingest-3.lua); any other run names KEYS indexes. */
+const MALFORMED_RUN = 'm';
+
+/**
+ * Appends a batch's items to `args` as lua/ingest-3.lua takes them: runs of consecutive items
+ * bound for the same streams, each a header (item count, where they go) and then an id and JSON
+ * per item. A batch mostly goes to the same streams, so most events cost two arguments: Redis
+ * and ioredis both pay per argument. The streams named are added to `scriptKeys`.
+ */
+export function appendIngestRuns(items: readonly IngestItem[], keys: RedisKeys, scriptKeys: string[], args: (string | number)[]): void {
+  const keyIndex = new Map<string, number>();
+  const indexOf = (key: string): number => {
+    let index = keyIndex.get(key);
+    if (index === undefined) {
+      index = scriptKeys.push(key); // 1-based, as KEYS in Lua
+      keyIndex.set(key, index);
+    }
+    return index;
+  };
+  const destinations = new Map<string, string>();
+  const destinationOf = (connectors: readonly string[], digests: readonly string[]): string => {
+    const set = digests.length === 0 ? connectors.join('\n') : `${connectors.join('\n')}\n\n${digests.join('\n')}`;
+    let destination = destinations.get(set);
+    if (destination === undefined) {
+      // A digest buffer is one more stream the event is appended to, in the same step.
+      const streams = [...[...new Set(connectors)].map((c) => keys.outbox(c)), ...digests.map((r) => keys.digest(r))];
+      destination = streams.map(indexOf).join(',');
+      destinations.set(set, destination);
+    }
+    return destination;
+  };
+
+  let countAt = -1;
+  let count = 0;
+  let destination: string | undefined;
+  let previous: IngestItem | undefined;
+  for (const item of items) {
+    // The destination is worked out again only where the targets change.
+    if (previous === undefined || !sameTargets(previous, item)) {
+      const next = item.kind === 'malformed' ? MALFORMED_RUN : destinationOf(item.connectors, item.digests ?? []);
+      if (next !== destination) {
+        destination = next;
+        countAt = args.push(0, destination) - 2;
+        count = 0;
+      }
+    }
+    args[countAt] = ++count;
+    if (item.kind === 'malformed') args.push(item.event.id, JSON.stringify(item.event));
+    else args.push(item.envelope.id, encodeStoredEnvelope(item.envelope));
+    previous = item;
+  }
+}
+
+function sameTargets(a: IngestItem, b: IngestItem): boolean {
+  if (a.kind === 'malformed' || b.kind === 'malformed') return a.kind === b.kind;
+  return sameStrings(a.connectors, b.connectors) && sameStrings(a.digests ?? [], b.digests ?? []);
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
