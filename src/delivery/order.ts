@@ -26,8 +26,8 @@ function isId(value: unknown): value is string | number {
 export class KeyedBatches {
   /** Taken, not in a batch yet, in the order taken, with their keys (made once: a key is a new string). */
   #waiting: Keyed[] = [];
-  /** Keys of the entries in unfinished batches. */
-  readonly #busy = new Set<string>();
+  /** Keys of the entries in unfinished batches, each with the batch that holds it. */
+  readonly #busy = new Map<string, readonly OutboxEntry[]>();
   /** The keys each unfinished batch claimed, freed by finish(). */
   readonly #claims = new Map<readonly OutboxEntry[], readonly string[]>();
   #inBatches = 0;
@@ -44,26 +44,29 @@ export class KeyedBatches {
   /** The next batch: up to `max` waiting entries, in order, skipping busy keys; empty when none is ready. */
   next(max: number): OutboxEntry[] {
     const batch: OutboxEntry[] = [];
+    const claimed: string[] = [];
     const left: Keyed[] = [];
-    const claimed = new Set<string>();
-    // Keys busy in another batch or skipped here: their later entries must wait too.
-    const blocked = new Set<string>();
     let i = 0;
     for (; i < this.#waiting.length && batch.length < max; i++) {
       const keyed = this.#waiting[i]!;
       const { key } = keyed;
-      if (key !== undefined && (this.#busy.has(key) || blocked.has(key))) {
-        blocked.add(key);
-        left.push(keyed);
-        continue;
+      if (key !== undefined) {
+        const holder = this.#busy.get(key);
+        // Busy in another batch: this entry waits, and so do its key's later ones (busy too).
+        if (holder !== undefined && holder !== batch) {
+          left.push(keyed);
+          continue;
+        }
+        if (holder === undefined) {
+          this.#busy.set(key, batch);
+          claimed.push(key);
+        }
       }
-      if (key !== undefined) claimed.add(key);
       batch.push(keyed.entry);
     }
     // The batch is full: the rest waits, in order.
     for (; i < this.#waiting.length; i++) left.push(this.#waiting[i]!);
-    for (const key of claimed) this.#busy.add(key);
-    if (batch.length > 0) this.#claims.set(batch, [...claimed]);
+    if (batch.length > 0) this.#claims.set(batch, claimed);
     this.#waiting = left;
     this.#inBatches += batch.length;
     return batch;
