@@ -1,4 +1,6 @@
+import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { BatchHistogram } from '../src/observability/batch-histogram.js';
 import { BridgeMetrics } from '../src/observability/metrics.js';
 import type { Envelope } from '../src/pipeline/envelope.js';
 import type { Store } from '../src/store/types.js';
@@ -36,5 +38,31 @@ describe('the metrics of an ingested batch', () => {
     const age = sampleValue(parsePrometheus(await metrics.registry.metrics()), 's4e_bridge_heartbeat_age_seconds', { subscription: 's1' });
     expect(age).toBeGreaterThanOrEqual(10);
     expect(age).toBeLessThan(30);
+  });
+});
+
+describe('a histogram observed a batch at a time', () => {
+  it("exposes what prom-client's Histogram does for the same values", async () => {
+    const buckets = [0.05, 0.1, 0.25, 1, 60];
+    const [ours, theirs] = [new Registry(), new Registry()];
+    const batched = new BatchHistogram('latency_seconds', 'Latency.', 'connector', buckets, ours);
+    const reference = new Histogram({ name: 'latency_seconds', help: 'Latency.', labelNames: ['connector'], buckets, registers: [theirs] });
+    const batches: [string, number[]][] = [
+      ['splunk', [0, 0.05, 0.0500001, 0.1, 0.3, 61, 0.07]],
+      ['jira "x"', [1, 59.99, 3600]],
+      ['splunk', []],
+      ['splunk', [0.01, 0.02]],
+      ['slack', []],
+    ];
+    for (const [connector, values] of batches) {
+      batched.observe(connector, values);
+      for (const value of values) reference.observe({ connector }, value);
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    // prom-client's own samples also carry `exemplar: null`.
+    expect(await ours.getMetricsAsJSON()).toEqual((await theirs.getMetricsAsJSON()).map((m) => ({ ...m, values: m.values.map((v) => ({ ...v, exemplar: undefined })) })));
+    batched.reset();
+    reference.reset();
+    expect(await ours.metrics()).toBe(await theirs.metrics());
   });
 });
