@@ -8,9 +8,16 @@ interface Series {
   count: number;
 }
 
+/** A sample as prom-client's metrics give them to the registry. */
+interface Sample {
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value: number;
+  readonly metricName: string;
+}
+
 /**
  * A Prometheus histogram with one label, observed a batch of values at a time. prom-client's
- * Histogram.observe costs ~1.2 µs per value (it hashes the labels, and keys its buckets by the
+ * Histogram.observe costs 0.5-1.2 µs per value (it hashes the labels, and keys its buckets by the
  * float bound, converted to a string twice) and has no way to add many (prom-client#514); this
  * keeps its own counts and gives the registry the samples a prom-client Histogram would, so the
  * exposition is the same (test/ops.metrics.test.ts compares the two).
@@ -49,8 +56,8 @@ export class BatchHistogram {
   }
 
   /** The samples, as prom-client's Histogram.get() gives them: cumulative buckets, +Inf, sum, count per label value. */
-  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName: string }[] }> {
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
+    const values: Sample[] = [];
     for (const { labels, counts, sum, count } of this.#series.values()) {
       let cumulative = 0;
       this.buckets.forEach((le, i) => {
