@@ -10,13 +10,14 @@ import { BridgeMetrics } from './observability/metrics.js';
 import { snapshotNames } from './observability/store-snapshot.js';
 import { decodeEvent, type WireEvent } from './pipeline/decode.js';
 import { DigestFlusher } from './pipeline/digest.js';
+import type { Envelope } from './pipeline/envelope.js';
 import { Pipeline, targetsOf, type RulesConfig } from './pipeline/pipeline.js';
 import { UnknownSeverities } from './pipeline/severity.js';
 import { Dedupe } from './pipeline/throttle.js';
 import { SseSubscription } from './source/sse-client.js';
 import type { SubscriptionState } from './source/types.js';
 import { FencedError, type Fence } from './store/coordination.js';
-import type { IngestItem, Store } from './store/types.js';
+import type { IngestItem, MalformedEvent, Store } from './store/types.js';
 
 export interface BridgeOptions {
   readonly config: BridgeConfig;
@@ -210,22 +211,31 @@ export class Bridge {
   async #ingest(subscription: string, batch: readonly WireEvent[], fence?: Fence): Promise<void> {
     if (fence && !this.coordinator.holds(subscription)) throw new Error(`subscription ${subscription}: this replica's lease is no longer valid`);
     const items: IngestItem[] = [];
-    const matched = new Map<IngestItem, string[]>();
+    // For the metrics and the digests once the batch is durable, counted per batch.
+    const received: Envelope[] = [];
+    const routed: string[] = [];
+    const digested: string[] = [];
+    const malformed: MalformedEvent[] = [];
     const pipeline = this.#pipeline; // one config for the whole batch, even when a reload lands meanwhile
     for (const raw of batch) {
       const decoded = decodeEvent(raw, subscription);
-      if (decoded.ok) {
-        const evaluation = pipeline.evaluate(decoded.envelope, Date.now());
-        const { envelope } = evaluation;
-        const { connectors, digests } = await targetsOf(evaluation, (route) => this.#dedupe.admit(route, envelope));
-        const item: IngestItem = { kind: 'event', envelope, connectors, ...(digests.length > 0 && { digests }) };
-        items.push(item);
-        matched.set(item, evaluation.verdicts.filter((v) => v.status === 'matched').map((v) => v.route.name));
-        if (this.#unknownSeverities.isNew(envelope.severity)) {
-          this.#options.logger.warn({ subscription, eventId: envelope.id, type: envelope.type, severity: envelope.severity }, 'unknown severity: kept as is; it meets no severity threshold (said once per value)');
-        }
-      } else {
+      if (!decoded.ok) {
         items.push({ kind: 'malformed', event: decoded.malformed });
+        malformed.push(decoded.malformed);
+        continue;
+      }
+      const evaluation = pipeline.evaluate(decoded.envelope, Date.now());
+      const { envelope, verdicts } = evaluation;
+      // Only a dedupe needs the store: without one, routing awaits nothing.
+      const refused = pipeline.dedupes ? await this.#dedupe.refused(verdicts, envelope) : undefined;
+      const { connectors, digests } = targetsOf(evaluation, refused);
+      // Two literals, not a conditional spread: this runs per event.
+      items.push(digests.length > 0 ? { kind: 'event', envelope, connectors, digests } : { kind: 'event', envelope, connectors });
+      received.push(envelope);
+      for (const verdict of verdicts) if (verdict.status === 'matched') routed.push(verdict.route.name);
+      for (const digest of digests) digested.push(digest);
+      if (this.#unknownSeverities.isNew(envelope.severity)) {
+        this.#options.logger.warn({ subscription, eventId: envelope.id, type: envelope.type, severity: envelope.severity }, 'unknown severity: kept as is; it meets no severity threshold (said once per value)');
       }
     }
     await this.coordinator.beforeIngest(items);
@@ -234,15 +244,12 @@ export class Bridge {
       throw error;
     });
     await this.coordinator.afterIngest(subscription, items).catch((error: Error) => this.#options.logger.warn({ subscription, err: error.message }, 'could not remember the findings delivered (a gap backfill may repeat them)'));
-    this.#digests.added(items.flatMap((item) => (item.kind === 'event' ? (item.digests ?? []) : [])));
-    for (const item of items) {
-      if (item.kind === 'event') {
-        this.metrics.received(subscription, item.envelope);
-        this.metrics.routed(matched.get(item) ?? []);
-      } else {
-        this.metrics.malformed(subscription);
-        this.#options.logger.warn({ subscription, eventId: item.event.id, type: item.event.type, reason: item.event.reason }, 'malformed event set aside');
-      }
+    this.#digests.added(digested);
+    this.metrics.received(subscription, received);
+    this.metrics.routed(routed);
+    for (const event of malformed) {
+      this.metrics.malformed(subscription);
+      this.#options.logger.warn({ subscription, eventId: event.id, type: event.type, reason: event.reason }, 'malformed event set aside');
     }
     this.metrics.duplicates(subscription, result.duplicates);
   }

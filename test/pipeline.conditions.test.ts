@@ -18,6 +18,16 @@ describe('conditions', () => {
     expect(holds({ events: ['heartbeat'] }, 'heartbeat')).toBe(true);
   });
 
+  it('answers the same for a type seen again, past the types it remembers', () => {
+    const types = condition.parse({ events: ['finding.*', 'heartbeat'] });
+    const answers = (type: string) => [0, 1].map(() => types.test(eventView(event(type))) === undefined);
+    for (let i = 0; i < 300; i++) expect(answers(`other.${i}`)).toEqual([false, false]);
+    expect(answers('finding.new')).toEqual([true, true]);
+    expect(answers(`finding.${'x'.repeat(200)}`)).toEqual([true, true]);
+    expect(answers('heartbeat')).toEqual([true, true]);
+    expect(answers('scan.created')).toEqual([false, false]);
+  });
+
   it('bounds severity from both sides; an unknown or absent severity meets no bound', () => {
     expect(holds({ min_severity: 'HIGH' }, 'finding.new', finding)).toBe(true);
     expect(holds({ min_severity: 'critical' }, 'finding.new', finding)).toBe(false);

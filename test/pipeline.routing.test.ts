@@ -41,7 +41,7 @@ describe('routing', () => {
     const pipeline = new Pipeline(loadRules(sections));
     return async (e: Envelope) => {
       const evaluation = pipeline.evaluate(e, now);
-      const { connectors } = await targetsOf(evaluation, async () => true);
+      const { connectors } = targetsOf(evaluation);
       return { connectors, matched: evaluation.verdicts.filter((v) => v.status === 'matched').map((v) => v.route.name) };
     };
   }

@@ -24,10 +24,12 @@ function isId(value: unknown): value is string | number {
  * Within a batch, entries keep their order (connectors send a batch in order).
  */
 export class KeyedBatches {
-  /** Taken, not in a batch yet, in the order taken. */
-  #waiting: OutboxEntry[] = [];
-  /** Keys of the entries in unfinished batches. */
-  readonly #busy = new Set<string>();
+  /** Taken, not in a batch yet, in the order taken, with their keys (made once: a key is a new string). */
+  #waiting: Keyed[] = [];
+  /** Keys of the entries in unfinished batches, each with the batch that holds it. */
+  readonly #busy = new Map<string, readonly OutboxEntry[]>();
+  /** The keys each unfinished batch claimed, freed by finish(). */
+  readonly #claims = new Map<readonly OutboxEntry[], readonly string[]>();
   #inBatches = 0;
 
   /** Entries held: waiting or in unfinished batches. */
@@ -36,27 +38,35 @@ export class KeyedBatches {
   }
 
   add(entries: readonly OutboxEntry[]): void {
-    this.#waiting.push(...entries);
+    for (const entry of entries) this.#waiting.push({ entry, key: orderKey(entry.envelope) });
   }
 
   /** The next batch: up to `max` waiting entries, in order, skipping busy keys; empty when none is ready. */
   next(max: number): OutboxEntry[] {
     const batch: OutboxEntry[] = [];
-    const left: OutboxEntry[] = [];
-    const claimed = new Set<string>();
-    // Keys busy in another batch or skipped here: their later entries must wait too.
-    const blocked = new Set<string>();
-    for (const entry of this.#waiting) {
-      const key = orderKey(entry.envelope);
-      if (batch.length === max || (key !== undefined && (this.#busy.has(key) || blocked.has(key)))) {
-        if (key !== undefined) blocked.add(key);
-        left.push(entry);
-        continue;
+    const claimed: string[] = [];
+    const left: Keyed[] = [];
+    let i = 0;
+    for (; i < this.#waiting.length && batch.length < max; i++) {
+      const keyed = this.#waiting[i]!;
+      const { key } = keyed;
+      if (key !== undefined) {
+        const holder = this.#busy.get(key);
+        // Busy in another batch: this entry waits, and so do its key's later ones (busy too).
+        if (holder !== undefined && holder !== batch) {
+          left.push(keyed);
+          continue;
+        }
+        if (holder === undefined) {
+          this.#busy.set(key, batch);
+          claimed.push(key);
+        }
       }
-      if (key !== undefined) claimed.add(key);
-      batch.push(entry);
+      batch.push(keyed.entry);
     }
-    for (const key of claimed) this.#busy.add(key);
+    // The batch is full: the rest waits, in order.
+    for (; i < this.#waiting.length; i++) left.push(this.#waiting[i]!);
+    if (batch.length > 0) this.#claims.set(batch, claimed);
     this.#waiting = left;
     this.#inBatches += batch.length;
     return batch;
@@ -64,10 +74,13 @@ export class KeyedBatches {
 
   /** A batch from `next` is finished (acked, dead-lettered or abandoned): its keys are free again. */
   finish(batch: readonly OutboxEntry[]): void {
-    for (const entry of batch) {
-      const key = orderKey(entry.envelope);
-      if (key !== undefined) this.#busy.delete(key);
-    }
+    for (const key of this.#claims.get(batch) ?? []) this.#busy.delete(key);
+    this.#claims.delete(batch);
     this.#inBatches -= batch.length;
   }
+}
+
+interface Keyed {
+  readonly entry: OutboxEntry;
+  readonly key: string | undefined;
 }

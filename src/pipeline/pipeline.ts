@@ -28,10 +28,13 @@ export interface Targets {
 
 /** Severity, then routes: pure, so `run`, `test-route` and `test` see the same. */
 export class Pipeline {
+  /** Whether a route has a dedupe: only then does routing an event need the store (Dedupe.refused). */
+  readonly dedupes: boolean;
   readonly #severity: SeverityPolicy;
   readonly #router: Router;
 
   constructor(readonly rules: RulesConfig) {
+    this.dedupes = rules.routes.some((route) => route.dedupe !== undefined);
     this.#severity = new SeverityPolicy(rules.severityDefaults, rules.severityRules);
     this.#router = new Router(rules.routes);
   }
@@ -43,17 +46,19 @@ export class Pipeline {
 }
 
 /**
- * The targets of an evaluated event: each matched delivering route that `admit` lets through
- * (its dedupe) sends it to its connectors, each once, or into its digest.
+ * The targets of an evaluated event: each matched delivering route, unless its dedupe held
+ * the event back (`refused`, from Dedupe.refused), sends it to its connectors, each once, or
+ * into its digest. Synchronous: most configs have no dedupe, and the hot path awaits nothing then.
  */
-export async function targetsOf(evaluation: Evaluation, admit: (route: RouteConfig) => Promise<boolean>): Promise<Targets> {
-  const connectors = new Set<string>();
+export function targetsOf(evaluation: Evaluation, refused?: ReadonlySet<RouteConfig>): Targets {
+  const connectors: string[] = [];
   const digests: string[] = [];
   for (const verdict of evaluation.verdicts) {
     const { route } = verdict;
-    if (verdict.status !== 'matched' || route.drop || !(await admit(route))) continue;
+    if (verdict.status !== 'matched' || route.drop || refused?.has(route)) continue;
     if (route.digest) digests.push(route.name);
-    else for (const connector of route.to) connectors.add(connector);
+    // A route names a few connectors: an array beats a Set here.
+    else for (const connector of route.to) if (!connectors.includes(connector)) connectors.push(connector);
   }
-  return { connectors: [...connectors], digests };
+  return { connectors, digests };
 }

@@ -24,6 +24,8 @@ export class SeverityPolicy {
 
   apply(envelope: Envelope): Envelope {
     const initial = envelope.severity ?? this.#default(envelope.type);
+    // No rules: no view to build (this runs per event).
+    if (this.#rules.length === 0) return initial === envelope.severity ? envelope : { ...envelope, severity: initial };
     const view = { ...eventView(envelope), severity: initial };
     const fired: string[] = [];
     for (const rule of this.#rules) {

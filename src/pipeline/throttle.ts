@@ -1,6 +1,7 @@
 import type { ConnectorState } from '../../connectors/types.js';
 import type { RouteConfig } from '../config/rules.js';
 import type { Envelope } from './envelope.js';
+import type { RouteVerdict } from './router.js';
 
 /**
  * A route's `dedupe`: a key is delivered once per window. The window is a key in the store
@@ -23,5 +24,14 @@ export class Dedupe {
     if (key === '') return true;
     const name = `dedupe:${route.name}:${key}`;
     return (await this.state.setIfAbsent(name, envelope.id, route.dedupe.windowMs)) || (await this.state.get(name)) === envelope.id;
+  }
+
+  /** The matched routes whose dedupe holds `envelope` back, asking the store route by route, in order. */
+  async refused(verdicts: readonly RouteVerdict[], envelope: Envelope): Promise<Set<RouteConfig>> {
+    const refused = new Set<RouteConfig>();
+    for (const { route, status } of verdicts) {
+      if (status === 'matched' && route.dedupe && !(await this.admit(route, envelope))) refused.add(route);
+    }
+    return refused;
   }
 }

@@ -120,7 +120,7 @@ export class Connection {
   #onChunk(chunk: Uint8Array): Promise<void> | undefined {
     this.#lastActivity = Date.now();
     // eventsource holds a line until it ends: a line without end would take all memory.
-    const eol = Math.max(chunk.lastIndexOf(LF), chunk.lastIndexOf(CR));
+    const eol = lastLineBreak(chunk);
     this.#lineBytes = eol < 0 ? this.#lineBytes + chunk.length : chunk.length - 1 - eol;
     if (this.#lineBytes > MAX_LINE_BYTES) {
       this.#finish({ kind: 'dropped', reason: `a line of the stream is over ${MAX_LINE_BYTES} bytes: not read further` });
@@ -154,6 +154,15 @@ export const HEALTHY_STREAM_MS = 30_000;
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 const LF = 0x0a;
 const CR = 0x0d;
+
+/** Where the last CR or LF of `chunk` is, -1 when none. */
+function lastLineBreak(chunk: Uint8Array): number {
+  // Events end in LF, so lastIndexOf finds one near the end; a CR can only be after it. Not
+  // lastIndexOf(CR): that scans the whole chunk when there is none (~14 µs a 16 KB chunk).
+  const lf = chunk.lastIndexOf(LF);
+  for (let i = chunk.length - 1; i > lf; i--) if (chunk[i] === CR) return i;
+  return lf;
+}
 
 function toRawEvent(event: MessageEvent<string>): RawEvent {
   // eventsource reports a missing id as ''; an empty `id:` is no id either. Two literals, not a

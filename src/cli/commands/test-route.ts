@@ -70,7 +70,7 @@ export async function testRouteCommand(options: TestRouteOptions): Promise<void>
 export async function testRoute(config: BridgeConfig, decoded: Envelope, now: number): Promise<RouteReport> {
   const evaluation = new Pipeline(config).evaluate(decoded, now);
   const { envelope, verdicts } = evaluation;
-  const targets = await targetsOf(evaluation, async () => true);
+  const targets = targetsOf(evaluation);
   const digestRoutes = config.routes.filter((r) => targets.digests.includes(r.name));
   const reached = [
     ...targets.connectors.map((name) => ({ name, via: 'event' as const, envelope })),
