@@ -38,9 +38,10 @@ export class ReadBudget {
 }
 
 /**
- * The process's budget, shared by every subscription that is not given its own. 16 MiB of event
- * data is a few batches of MAX_BATCH events each for a single firehose (the store takes a batch at
- * a time), and the live heap it can cost, decoded and serialized once more for the store, is a
- * small fraction of the heap cap the CLI runs with (see the README, Performance).
+ * The process's budget, shared by every subscription that is not given its own. 8 MiB of event
+ * data is over three batches of MAX_BATCH events of 2 KB for one busy stream (the store takes one
+ * batch at a time); the heap it costs once decoded, about 4× (measured), stays far below the heap
+ * cap the CLI runs with (see the README, Performance). Each stream may still read one chunk (at
+ * most 64 KiB) past it, and its socket and stream buffers hold a few more.
  */
 export const SHARED_READ_BUDGET = new ReadBudget(8 * 1024 * 1024);
