@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
+import { STORE_TIMEOUT_SLACK_MS, takeBatch } from '../src/delivery/fill.js';
 import type { OutboxEntry } from '../src/store/types.js';
 import { TEST_BATCH, TEST_DELIVERY, skipClock, startWorker } from './helpers/delivery-worker.js';
 import { MemoryOutbox, envelopes } from './helpers/memory-outbox.js';
@@ -86,5 +87,20 @@ describe('delivery worker batching', () => {
 
     await vi.waitFor(() => expect(outbox.acked).toEqual(['e1', 'e2']));
     expect(clock.delays).toEqual([100, 200, 400]);
+  });
+
+  it('ends a short batch window itself, whatever a store that times blocked reads out late would do', async () => {
+    // Like Redis on a quiet server: a blocked read with nothing new ends only at its next cron
+    // tick (here: never), while a read that does not block answers at once.
+    class LateTimeoutOutbox extends MemoryOutbox {
+      override async take(max: number, blockMs: number): Promise<OutboxEntry[]> {
+        if (this.waiting === 0 && blockMs > 0) return new Promise(() => {});
+        return super.take(max, blockMs);
+      }
+    }
+    const outbox = new LateTimeoutOutbox(envelopes(1));
+
+    const batch = await takeBatch(outbox, { ...TEST_BATCH, maxEvents: 10, maxDelayMs: STORE_TIMEOUT_SLACK_MS }, Date.now);
+    expect(batch.map((e) => e.envelope.id)).toEqual(['e1']);
   });
 });

@@ -1,12 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RawEvent } from '../src/source/index.js';
+import { ReadBudget, SHARED_READ_BUDGET } from '../src/source/read-budget.js';
 import { frame, startSseServer, subscribe, until, type SseServer, type Subscriber } from './helpers/sse-server.js';
 
 let server: SseServer | undefined;
 let subscriber: Subscriber | undefined;
+let others: Subscriber[] = [];
 afterEach(async () => {
-  await subscriber?.stop();
+  await Promise.all([subscriber, ...others].map((s) => s?.stop()));
+  others = [];
   await server?.close();
 });
 
@@ -75,6 +78,38 @@ describe('handing events over', () => {
     const largest = Math.max(...subscriber.batches.map((b) => b.length));
     expect(largest).toBeLessThanOrEqual(maxBuffered + 100);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('holds no more event data across subscriptions than their shared budget, one chunk each aside, and loses nothing', async () => {
+    const perStream = 1_000;
+    const payload = 'x'.repeat(1_000);
+    server = await startSseServer(() => ({
+      frames: Array.from({ length: perStream }, (_, i) => frame({ id: `e${i + 1}`, data: payload })),
+    }));
+    const budget = new ReadBudget(20_000);
+    let mostHeld = 0;
+    const deliver = async () => {
+      mostHeld = Math.max(mostHeld, budget.usedBytes);
+      await delay(5);
+    };
+    others = Array.from({ length: 4 }, () => subscribe(server!, { readBudget: budget, deliver }));
+
+    await until(() => others.every((s) => s.events.length === perStream), 30_000);
+    const ids = Array.from({ length: perStream }, (_, i) => `e${i + 1}`);
+    for (const s of others) expect(s.events.map((e) => e.id)).toEqual(ids);
+    // Each stream may read one chunk (at most 64 KiB) past a budget that had room: 4 MB were offered.
+    expect(mostHeld).toBeGreaterThan(0);
+    expect(mostHeld).toBeLessThanOrEqual(20_000 + others.length * 64 * 1024);
+    expect(budget.usedBytes).toBe(0);
+  });
+
+  it("counts a subscription without a budget of its own against the process's shared one", async () => {
+    server = await startSseServer(() => ({ frames: [frame({ id: 'e1', data: 'x'.repeat(500) })] }));
+    const held: number[] = [];
+    subscriber = subscribe(server, { deliver: async () => void held.push(SHARED_READ_BUDGET.usedBytes) });
+
+    await until(() => subscriber!.events.length === 1);
+    expect(held[0]).toBeGreaterThanOrEqual(500);
   });
 
   it('stop() closes the stream and waits for the onEvents call in flight', async () => {

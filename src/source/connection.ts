@@ -3,6 +3,7 @@ import { classifyResponse, describeError, type ConnectionEnd } from './errors.js
 import { RetrySniffer } from './retry-sniffer.js';
 import { StreamSource } from './stream-source.js';
 import { streamFetch } from './stream-fetch.js';
+import type { ReadBudget } from './read-budget.js';
 import { MAX_BATCH, type RawEvent } from './types.js';
 
 export interface ConnectionOptions {
@@ -12,6 +13,7 @@ export interface ConnectionOptions {
   readonly connectTimeoutMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly maxBuffered: number;
+  readonly readBudget: ReadBudget;
   onEvents(batch: RawEvent[]): Promise<void>;
   /** The platform accepted the connection and the stream is being read. */
   onOpen(): void;
@@ -53,6 +55,7 @@ export class Connection {
       },
       options.maxBuffered,
       MAX_BATCH,
+      { budget: options.readBudget, weigh: (event) => event.data.length },
     );
   }
 

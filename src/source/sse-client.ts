@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import { createRedactor, redactUrl, type Redactor } from '../observability/redact.js';
 import { Connection } from './connection.js';
 import { describeError, type ConnectionEnd } from './errors.js';
+import { SHARED_READ_BUDGET } from './read-budget.js';
 import { createTransport, type Transport } from './transport.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -103,6 +104,7 @@ export class SseSubscription {
       connectTimeoutMs: this.#o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs,
       maxBuffered: this.#o.maxBuffered ?? DEFAULT_MAX_BUFFERED,
+      readBudget: this.#o.readBudget ?? SHARED_READ_BUDGET,
       onEvents: async (batch) => {
         await this.#o.onEvents(batch);
         const { isTerminal } = this.#o;

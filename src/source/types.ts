@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.js';
+import type { ReadBudget } from './read-budget.js';
 
 /** One event as it came off the stream, before decoding. */
 export interface RawEvent {
@@ -64,6 +65,11 @@ export interface SseSubscriptionOptions {
    * made durable and the next one waiting, keep the store busy; more only holds memory.
    */
   readonly maxBuffered?: number;
+  /**
+   * Event data (bytes, counted as string length) every subscription together may hold before
+   * onEvents has taken it; when it is spent, no stream is read. SHARED_READ_BUDGET by default.
+   */
+  readonly readBudget?: ReadBudget;
   readonly logger?: Logger;
   /** Replaces undici's fetch (tests); it then brings its own transport, `tls` and `proxy` do not apply. */
   readonly fetch?: typeof fetch;
