@@ -13,7 +13,10 @@ RUN npm run build && npm prune --omit=dev
 # The root filesystem can be read-only (`--read-only`): the only thing the bridge writes is the
 # embedded store, whose default path (./data) is on the volume below. With Redis, nothing.
 FROM node:24-bookworm-slim
+# NODE_OPTIONS: the heap cap of the CLI's shebang (`node` here ignores the shebang); raise it
+# with `-e NODE_OPTIONS=…` rather than removing it (README, Performance).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=1536 \
     S4E_BRIDGE_CONFIG=/etc/s4e-bridge/config.yaml \
     S4E_BRIDGE_HEALTHZ=http://127.0.0.1:9464/healthz
 WORKDIR /app

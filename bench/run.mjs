@@ -7,12 +7,15 @@
 // Redis, the simulator and the sink, as it would between a bridge and its neighbours. The CPU
 // each used is reported per phase, and the bridge's CPU per event does not depend on that sharing.
 //
-// Bridges: the real one (the built CLI, `dist/src/cli/main.js run`, Redis on loopback, HEC batch
-// max_delay 10 ms), with the embedded store too when the config accepts `store.path`, and
-// naive-bridge.mjs. Phases, each with a fresh bridge process (and fresh Redis keys):
+// Bridges: the real one (the built CLI, `dist/src/cli/main.js run`, with the Node flags of its
+// shebang as the `s4e-bridge` bin runs it, Redis on loopback, HEC batch max_delay 10 ms), with the
+// embedded store too when the config accepts `store.path`, and naive-bridge.mjs. Phases, each
+// with a fresh bridge process (and fresh Redis keys):
 //   throughput  firehose with flow control (the simulator stays `--window` events ahead of the
 //               sink), `--warmup` then events/s over `--measure`
-//   latency     a steady 1,000 events/s; arrival − send (data.sent_at_ms) at the sink, p50/p99
+//   latency     a steady 1,000 events/s, then a 20 events/s trickle; arrival − send
+//               (data.sent_at_ms) at the sink, p50/p99, and this process's own timer delays
+//               meanwhile (the host's CPU contention)
 //   firehose    an open firehose (`--fire-rate` events/s for `--fire` ms, no flow control): peak RSS
 //   idle        100 subscriptions (enterprise tier), no events: RSS
 //   replay      150,000 events published while the bridge was down, then drained: seconds
@@ -20,12 +23,13 @@
 // Options: --quick (shorter windows) --only redis,embedded,naive --phases throughput,latency,…
 //          --profile (the real bridge under the firehose with --cpu-prof; prints its top functions)
 //          --out FILE (default bench/results/latest.json)
-//          --bridge-node-args="…" (Node flags for the real bridge, experiments only)
+//          --bridge-node-args="…" (Node flags for the real bridge after its shebang's, experiments only)
 //          --cli PATH (another build's dist/src/cli/main.js, to compare two trees)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -39,6 +43,7 @@ const HEC_TOKEN = 'bench-token';
 const REPLAY_EVENTS = 150_000;
 const IDLE_SUBSCRIPTIONS = 100;
 const LATENCY_RATE = 1_000;
+const TRICKLE_RATE = 20;
 
 const { values: opts } = parseArgs({
   options: {
@@ -60,7 +65,18 @@ const { values: opts } = parseArgs({
 const quick = opts.quick;
 /** The built CLI under test; --cli points at another build (an A/B comparison of two trees). */
 const CLI = opts.cli ?? join(ROOT, 'dist/src/cli/main.js');
-/** Node flags for the real bridge, for experiments (e.g. --max-old-space-size=128); none by default. */
+/**
+ * The Node flags the CLI's shebang (`#!/usr/bin/env -S node FLAGS`) gives it, so the bench runs
+ * the bridge as users do (the heap cap: see the README, Performance).
+ */
+function shebangNodeArgs(cli) {
+  const first = readFileSync(cli, 'utf8').split('\n', 1)[0];
+  const words = /^#!\S*\benv(?:\s+-S)?\s+node\b(.*)$/.exec(first)?.[1].trim().split(/\s+/).filter(Boolean);
+  if (!words) throw new Error(`${cli} does not start with a node shebang: ${first}`);
+  return words;
+}
+const SHIPPED_NODE_ARGS = existsSync(CLI) ? shebangNodeArgs(CLI) : [];
+/** Node flags for the real bridge after the shipped ones, for experiments (the last of a flag wins); none by default. */
 const BRIDGE_NODE_ARGS = (opts['bridge-node-args'] ?? '').split(' ').filter(Boolean);
 const P = {
   window: Number(opts.window ?? 30_000),
@@ -131,7 +147,7 @@ function realVariant(kind) {
       const store = kind === 'redis' ? { prefix } : { prefix, path: join(tmp, `store-${storeName ?? phase}`) };
       const file = writeConfig(`${kind}-${phase}`, bridgeYaml({ simUrl: ctx.sim.url, hecUrl: ctx.sink.url, store, subscriptions }));
       const prof = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
-      return startProcess([...BRIDGE_NODE_ARGS, ...prof, CLI, 'run', '--config', file]);
+      return startProcess([...SHIPPED_NODE_ARGS, ...BRIDGE_NODE_ARGS, ...prof, CLI, 'run', '--config', file]);
     },
   };
 }
@@ -248,21 +264,36 @@ async function throughput(variant, { cpuProf } = {}) {
   }
 }
 
+/** Arrival − send at the sink over `measureMs` of a steady `rate`, with the host's scheduling delays meanwhile. */
+async function measureLatency(rate, warmupMs, measureMs) {
+  await ctx.sim.call('rate', { rate, durationMs: warmupMs + measureMs });
+  await sleep(warmupMs);
+  // This process only waits on IPC here: its own timer delays are the host's CPU contention,
+  // which every process (bridge, simulator, sink) suffers alike.
+  const host = monitorEventLoopDelay({ resolution: 1 });
+  host.enable();
+  await ctx.sink.call('latency', { on: true });
+  await sleep(measureMs);
+  await ctx.sink.call('latency', { on: false });
+  host.disable();
+  const stats = await ctx.sink.call('latencyStats');
+  const { published } = await ctx.sim.call('stop');
+  // Whatever is still on its way arrives within a second at these rates; then compare.
+  await pollUntil(async () => (await sinkCount()) >= published, 5_000, 50);
+  const hostDelay = { p99Ms: round(host.percentile(99) / 1e6, 1), maxMs: round(host.max / 1e6, 1) };
+  return { rate, samples: stats.samples, p50Ms: stats.p50, p90Ms: stats.p90, p99Ms: stats.p99, maxMs: stats.max, hostTimerDelay: hostDelay, published, delivered: await sinkCount() };
+}
+
 async function latency(variant) {
   await resetPeers();
   const bridge = variant.start({ phase: 'latency' });
   try {
     await waitConnected(bridge, 1);
-    await ctx.sim.call('rate', { rate: LATENCY_RATE, durationMs: P.latencyWarmupMs + P.latencyMs });
-    await sleep(P.latencyWarmupMs);
-    await ctx.sink.call('latency', { on: true });
-    await sleep(P.latencyMs);
-    await ctx.sink.call('latency', { on: false });
-    const stats = await ctx.sink.call('latencyStats');
-    const { published } = await ctx.sim.call('stop');
-    // Whatever is still on its way arrives within a second at this rate; then compare.
-    await pollUntil(async () => (await sinkCount()) >= published, 5_000, 50);
-    return { rate: LATENCY_RATE, samples: stats.samples, p50Ms: stats.p50, p90Ms: stats.p90, p99Ms: stats.p99, maxMs: stats.max, published, delivered: await sinkCount() };
+    const steady = await measureLatency(LATENCY_RATE, P.latencyWarmupMs, P.latencyMs);
+    // A trickle, as most tenants send: each batch waits out max_delay alone, with nothing else
+    // arriving to end a blocked read early.
+    const trickle = await measureLatency(TRICKLE_RATE, 0, P.latencyMs);
+    return { ...steady, trickle };
   } finally {
     await ctx.sim.call('stop');
     await stopBridge(variant, bridge);
@@ -349,10 +380,13 @@ async function replay(variant) {
     const done = await pollUntil(async () => (await sinkCount()) >= REPLAY_EVENTS, capMs, 20);
     const elapsedMs = performance.now() - t0;
     const drained = await sinkCount();
+    const cpuMs = cpuMsOf(bridge.pid);
     const mem = rss.stop();
     return {
       events: REPLAY_EVENTS,
       drained,
+      // Start-up included: the same fixed work in every run, so it compares builds and flags.
+      bridgeCpuUsPerEvent: drained > 0 && cpuMs !== undefined ? round((cpuMs * 1000) / drained, 1) : null,
       complete: done,
       seconds: done ? round(elapsedMs / 1000, 2) : null,
       // Not drained within the cap: what its rate so far projects.
@@ -423,6 +457,9 @@ function table(results, variants, m) {
   row('bridge CPU per event (µs)', '', (r) => r?.throughput?.bridgeCpuUsPerEvent);
   row('latency p50 at 1,000/s (ms)', '', (r) => r?.latency?.p50Ms);
   row('latency p99 at 1,000/s (ms)', TARGETS.p99Ms.label, (r) => r?.latency?.p99Ms);
+  row(`latency p50 / p99 at ${TRICKLE_RATE}/s (ms)`, '', (r) => r?.latency?.trickle?.p99Ms, (x, r) =>
+    x === null || x === undefined ? '–' : `${fmt(r.latency.trickle.p50Ms)} / ${fmt(x)}`,
+  );
   row(`peak RSS, firehose ${fmt(P.fireRate)}/s for ${P.fireMs / 1000} s (MB)`, TARGETS.peakRssMb.label, (r) => r?.firehose?.peakRssMb);
   row('RSS, 100 idle subscriptions (MB)', '', (r) => r?.idle?.rssMb);
   row('drain a 150,000-event replay (s)', TARGETS.replaySeconds.label, (r) => r?.replay?.projectedSeconds, (x, r) =>
@@ -488,6 +525,7 @@ async function main() {
   ctx.redisPid = redis.pid;
   if (!redis.version) log(`warning: no Redis answered at ${REDIS_URL} (redis-cli); the Redis bridge will fail`);
   log(`machine: ${JSON.stringify(m)}`);
+  log(`the bridge runs as node ${[...SHIPPED_NODE_ARGS, ...BRIDGE_NODE_ARGS].join(' ')} ${CLI} run`);
 
   ctx.sim = await startHelper(join(HERE, 'sim-proc.mjs'));
   ctx.sink = await startHelper(join(HERE, 'hec-sink.mjs'), { env: { BENCH_HEC_TOKEN: HEC_TOKEN }, onMessage: (msg) => msg.type === 'count' && ctx.onCount?.(msg.count) });
@@ -554,7 +592,7 @@ async function main() {
       machine: m,
       placement:
         'separate processes, not pinned: bench/run.mjs (orchestrator, IPC and /proc sampling only), bench/sim-proc.mjs (simulator), bench/hec-sink.mjs (HEC sink), the bridge under test, and redis-server; cpuPercent is % of one core per process during the throughput window',
-      parameters: { ...P, cli: CLI, bridgeNodeArgs: BRIDGE_NODE_ARGS, latencyRate: LATENCY_RATE, replayEvents: REPLAY_EVENTS, idleSubscriptions: IDLE_SUBSCRIPTIONS, hecBatchMaxDelay: '10ms' },
+      parameters: { ...P, cli: CLI, shippedNodeArgs: SHIPPED_NODE_ARGS, bridgeNodeArgs: BRIDGE_NODE_ARGS, latencyRate: LATENCY_RATE, trickleRate: TRICKLE_RATE, replayEvents: REPLAY_EVENTS, idleSubscriptions: IDLE_SUBSCRIPTIONS, hecBatchMaxDelay: '10ms' },
       results,
       ratios: Object.fromEntries(
         variants

@@ -54,6 +54,16 @@ describe('the container image (Dockerfile)', () => {
     expect(all('ENV').join(' ')).toContain('S4E_BRIDGE_CONFIG=/etc/s4e-bridge/config.yaml');
   });
 
+  it("runs node with the heap cap of the s4e-bridge bin's shebang, which the build keeps", () => {
+    const shebang = readFileSync(join(ROOT, 'src/cli/main.ts'), 'utf8').split('\n', 1)[0]!;
+    const flags = /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang)?.[1];
+    expect(flags).toMatch(/^--max-old-space-size=\d+$/);
+    // The entrypoint runs `node main.js`, which ignores the shebang: NODE_OPTIONS carries the cap.
+    expect(all('ENV').join(' ').split(' ')).toContain(`NODE_OPTIONS=${flags}`);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(readFileSync(join(ROOT, pkg.bin['s4e-bridge']!), 'utf8').split('\n', 1)[0]).toBe(shebang); // after `npm run build`
+  });
+
   it('has a HEALTHCHECK on /healthz that needs nothing but node', () => {
     const [healthcheck] = all('HEALTHCHECK');
     expect(healthcheck).toMatch(/^(--\S+ )*CMD \["node", "-e", /);

@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=1536
+// With a heap cap under 2 GB, V8 collects at about 1.8× the live heap instead of 4×: about 165 MB
+// of RSS under a firehose instead of 220+. Why this value: README, Performance.
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { backfillCommand } from './commands/backfill.js';
