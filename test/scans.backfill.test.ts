@@ -12,6 +12,7 @@ import { keyTag } from '../src/store/redis/keys.js';
 import { createRedisStore } from '../src/store/redis/redis-store.js';
 import { runCli, waitFor, writeConfig } from './helpers/bridge-process.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { everythingToHecYaml } from './helpers/config-yaml.js';
 
 const API_KEY = 'backfill-test-key-7f3a';
 const HEC_TOKEN = 'backfill-test-hec';
@@ -119,16 +120,7 @@ backfill: { delay: 500ms }
 server: { enabled: false }
 subscriptions:
   - name: main
-connectors:
-  splunk:
-    type: splunk_hec
-    url: ${hec.url}
-    token: ${HEC_TOKEN}
-    batch: { max_events: 200, max_delay: 20ms }
-routes:
-  - name: everything
-    to: [splunk]
-`;
+${everythingToHecYaml({ url: hec.url, token: HEC_TOKEN })}`;
 
 describe('gap backfill', () => {
   it('after the bridge was down longer than the replay buffer, delivers the findings of scans finished meanwhile once, marked backfilled', { timeout: 60_000 }, async () => {

@@ -10,6 +10,7 @@ import { createRedisStore } from '../src/store/redis/redis-store.js';
 import { startBridge, type BridgeHarness } from './helpers/bridge-harness.js';
 import { waitFor } from './helpers/bridge-process.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { everythingToHecYaml } from './helpers/config-yaml.js';
 
 const API_KEY = 'progress-test-key';
 const HEC_TOKEN = 'progress-test-hec';
@@ -32,16 +33,7 @@ async function rig(simOptions: SimulatorOptions, progress = 'follow: all, max_st
 coordination: { lease: 3s }
 scan_progress: { ${progress}, heartbeat_timeout: 3s }
 server: { enabled: false }
-connectors:
-  splunk:
-    type: splunk_hec
-    url: ${hec.url}
-    token: ${HEC_TOKEN}
-    batch: { max_events: 200, max_delay: 20ms }
-routes:
-  - name: everything
-    to: [splunk]
-`);
+${everythingToHecYaml({ url: hec.url, token: HEC_TOKEN })}`);
   cleanup.push(() => bridge.stop());
   await waitFor(() => sim.stats().connections >= 1, 'the bridge to connect');
   return { sim, hec, bridge };
@@ -124,16 +116,7 @@ store:
   redis_url: ${REDIS_URL}
   key_prefix: ${prefix}
   consumer: restart-test
-connectors:
-  splunk:
-    type: splunk_hec
-    url: ${hec.url}
-    token: ${HEC_TOKEN}
-    batch: { max_events: 200, max_delay: 20ms }
-routes:
-  - name: everything
-    to: [splunk]
-`;
+${everythingToHecYaml({ url: hec.url, token: HEC_TOKEN })}`;
     const start = async () => {
       const config = parseConfig(yaml, 'test.yaml', {});
       const logger = createLogger({ level: 'warn', secrets: config.secrets, destination: { write: () => undefined } });

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { startHecReceiver, type HecReceiver } from '../../src/demo/hec-receiver.js';
 import { startBridge, type BridgeHarness } from './bridge-harness.js';
+import { everythingToHecYaml } from './config-yaml.js';
 
 /**
  * A hostile event-stream server: each connection gets the bytes a test scripts, exactly as given
@@ -78,16 +79,7 @@ export async function startHostileBridge(script: (connection: number) => readonl
   reconnect: { initial_delay: 50ms, max_delay: 500ms }
 subscriptions:
   - name: all
-connectors:
-  splunk:
-    type: splunk_hec
-    url: ${hec.url}
-    token: ${HOSTILE_HEC_TOKEN}
-    batch: { max_events: 100, max_delay: 10ms }
-routes:
-  - name: all
-    to: [splunk]
-${extra}`);
+${everythingToHecYaml({ url: hec.url, token: HOSTILE_HEC_TOKEN, batch: '{ max_events: 100, max_delay: 10ms }', route: 'all' })}${extra}`);
   return {
     sse,
     hec,
