@@ -281,12 +281,7 @@ export function describeStoreContract(
       });
 
       it('replays chosen dead letters, or all, back into the outbox as fresh entries', async () => {
-        const s = await store();
-        await s.ingest('sub', envelopes(3).map((e) => event(e)));
-        const outbox = s.outbox('splunk');
-        for (const entry of await outbox.take(10, 0)) await outbox.deadLetter(entry, { reason: 'rejected', attempts: 1 });
-        const dead = s.deadLetters('splunk');
-        const [newest] = await dead.list(1);
+        const { outbox, dead, newest } = await threeDeadLetters(await store());
         expect(await dead.replay([newest!.ref, '1-0'])).toBe(1);
         expect(await dead.count()).toBe(2);
         expect(await dead.replay()).toBe(2);
@@ -300,12 +295,7 @@ export function describeStoreContract(
       });
 
       it('drops chosen dead letters, or all', async () => {
-        const s = await store();
-        await s.ingest('sub', envelopes(3).map((e) => event(e)));
-        const outbox = s.outbox('splunk');
-        for (const entry of await outbox.take(10, 0)) await outbox.deadLetter(entry, { reason: 'rejected', attempts: 1 });
-        const dead = s.deadLetters('splunk');
-        const [newest] = await dead.list(1);
+        const { outbox, dead, newest } = await threeDeadLetters(await store());
         expect(await dead.drop([newest!.ref])).toBe(1);
         expect(await dead.drop([newest!.ref])).toBe(0);
         expect(await dead.drop()).toBe(2);
@@ -394,6 +384,16 @@ export function envelopes(count: number, from = 1): Envelope[] {
 
 export function event(envelope: Envelope, connectors: readonly string[] = ['splunk']): IngestItem {
   return { kind: 'event', envelope, connectors };
+}
+
+/** Three events ingested for splunk, each dead-lettered at once; `newest` is the last one's dead letter. */
+async function threeDeadLetters(s: Store) {
+  await s.ingest('sub', envelopes(3).map((e) => event(e)));
+  const outbox = s.outbox('splunk');
+  for (const entry of await outbox.take(10, 0)) await outbox.deadLetter(entry, { reason: 'rejected', attempts: 1 });
+  const dead = s.deadLetters('splunk');
+  const [newest] = await dead.list(1);
+  return { outbox, dead, newest };
 }
 
 function malformed(id: string, reason: string): MalformedEvent {
