@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { KeyedBatches, orderKey } from '../src/delivery/order.js';
+import { KeyedBatches } from '../src/delivery/order.js';
+import { orderKey } from '../src/pipeline/envelope-json.js';
 import type { Envelope } from '../src/pipeline/envelope.js';
 import type { OutboxEntry } from '../src/store/types.js';
 import { TEST_BATCH, TEST_DELIVERY, skipClock, startWorker } from './helpers/delivery-worker.js';

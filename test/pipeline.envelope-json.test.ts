@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeEvent } from '../src/pipeline/decode.js';
 import type { Envelope } from '../src/pipeline/envelope.js';
-import { dataJsonOf, decodeStoredEnvelope, encodeStoredEnvelope } from '../src/pipeline/envelope-json.js';
+import { dataJsonOf, decodeStoredEnvelope, encodeStoredEnvelope, orderKey } from '../src/pipeline/envelope-json.js';
 
 const envelope: Envelope = {
   id: 'evt-1',
@@ -30,10 +30,38 @@ describe('stored envelope JSON', () => {
     expect(decodeStoredEnvelope(encodeStoredEnvelope(envelope))).toEqual(envelope);
   });
 
-  it('is plain JSON of the whole envelope, data last', () => {
-    const json = encodeStoredEnvelope(envelope);
-    expect(JSON.parse(json)).toEqual(envelope);
+  it('is plain JSON of the whole envelope and its order key, data last', () => {
+    const json = encodeStoredEnvelope({ ...envelope, data: { ...envelope.data, finding_id: 'f-1' } });
+    expect(JSON.parse(json)).toEqual({ ...envelope, data: { ...envelope.data, finding_id: 'f-1' }, orderKey: 'finding:f-1' });
+    expect(JSON.parse(encodeStoredEnvelope(envelope)).orderKey).toBeNull();
     expect(Object.keys(JSON.parse(json)).at(-1)).toBe('data');
+  });
+
+  it('gives the order key out of the store without parsing the data, and the data when asked', () => {
+    const read = decodeStoredEnvelope(encodeStoredEnvelope(decoded('{"finding_id": 42, "title": "t"}')));
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(orderKey(read)).toBe('finding:42');
+      expect(parse).not.toHaveBeenCalled();
+      expect(read.data).toEqual({ finding_id: 42, title: 't' });
+      expect(read.data).toBe(read.data); // parsed once
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('works out the order key from the data of an entry stored without one (before it was stored)', () => {
+    const older = decodeStoredEnvelope('{"id":"e1","type":"scan.progress","subscription":"s","receivedAt":1,"data":{"scan_id":"s-7"}}');
+    expect(orderKey(older)).toBe('scan:s-7');
+    expect(orderKey(decodeStoredEnvelope(encodeStoredEnvelope(decoded('{"title": "none"}'))))).toBeUndefined();
+  });
+
+  it('shows a stored envelope\'s data to copies, JSON and comparisons, as a plain envelope\'s', () => {
+    const read = decodeStoredEnvelope(encodeStoredEnvelope(envelope));
+    expect({ ...read, severity: 'low' }.data).toEqual(envelope.data);
+    expect(JSON.parse(JSON.stringify(read))).toEqual(envelope);
+    expect(Object.keys(read).sort()).toEqual(Object.keys(envelope).sort());
   });
 
   it('reads envelope JSON written in any member order', () => {
@@ -43,6 +71,9 @@ describe('stored envelope JSON', () => {
     expect(decodeStoredEnvelope(dataFirst)).toEqual(envelope);
     expect(decodeStoredEnvelope(dataThird)).toEqual({ id: 'evt-1', type: 'finding.new', data, subscription: 'findings', receivedAt: 1 });
     expect(dataJsonOf(decodeStoredEnvelope(dataThird))).toBe(JSON.stringify(data));
+    const dataBeforeLast = JSON.stringify({ id: 'evt-1', type: 'finding.new', subscription: 'findings', receivedAt: 1, data, severity: 'high' });
+    expect(decodeStoredEnvelope(dataBeforeLast)).toEqual({ id: 'evt-1', type: 'finding.new', subscription: 'findings', receivedAt: 1, data, severity: 'high' });
+    expect(dataJsonOf(decodeStoredEnvelope(dataBeforeLast))).toBe(JSON.stringify(data));
   });
 
   it('carries the data as the text it arrived in, from the wire through the store', () => {

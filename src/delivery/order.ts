@@ -1,20 +1,5 @@
-import type { Envelope } from '../pipeline/envelope.js';
+import { orderKey } from '../pipeline/envelope-json.js';
 import type { OutboxEntry } from '../store/types.js';
-
-/**
- * What an event's delivery order is kept by: its finding, else its scan; undefined (unordered)
- * when it names neither. Prefixed so finding 7 and scan 7 are different keys.
- */
-export function orderKey(envelope: Envelope): string | undefined {
-  const { finding_id: finding, scan_id: scan } = envelope.data;
-  if (isId(finding)) return `finding:${finding}`;
-  if (isId(scan)) return `scan:${scan}`;
-  return undefined;
-}
-
-function isId(value: unknown): value is string | number {
-  return (typeof value === 'string' && value !== '') || typeof value === 'number';
-}
 
 /**
  * The entries a worker has taken, handed out as batches so that events of one key reach the

@@ -1,3 +1,4 @@
+import { decodeStoredEnvelope } from '../../pipeline/envelope-json.js';
 import type { Envelope } from '../../pipeline/envelope.js';
 import type { BufferedEvent, DigestBuffer } from '../types.js';
 import { Appends, type EmbeddedContext } from './context.js';
@@ -14,7 +15,7 @@ export class EmbeddedDigestBuffer implements DigestBuffer {
   async peek(max: number): Promise<BufferedEvent[]> {
     if (max < 1) return [];
     const entries = await this.context.db.iterator({ ...under(prefixes.digest(this.route)), limit: max }).all();
-    return entries.map(([key, value]) => ({ ref: refOf(key), envelope: JSON.parse(value) as Envelope }));
+    return entries.map(([key, value]) => ({ ref: refOf(key), envelope: decodeStoredEnvelope(value) }));
   }
 
   flush(refs: readonly string[], digest: Envelope, connectors: readonly string[]): Promise<boolean> {
