@@ -57,6 +57,7 @@ export interface Rig {
   counts(): Counts;
   /** Waits until every receiver has what it should (see Counts.complete), printing progress on timeout. */
   waitComplete(timeoutMs: number): Promise<Counts>;
+  /** Stops everything; fails when any bridge's output held a configured secret (every scenario is a secrets check too). */
   close(): Promise<void>;
 }
 
@@ -268,9 +269,17 @@ routes:
       }
       await Promise.all([simulator.close(), hec.close(), syslog.close(), slack.close(), jira.close(), sourceProxy.close(), ...Object.values(proxies).map((p) => p.close())]);
       if (!options.redisUrl) await deleteKeys(prefix);
+      assertNoSecret(rig.output(), { 'api key': API_KEY, 'hec token': HEC_TOKEN, 'jira token': JIRA_TOKEN, 'slack webhook path': new URL(slack.url).pathname });
     },
   };
   return rig;
+}
+
+function assertNoSecret(lines: readonly string[], secrets: Readonly<Record<string, string>>): void {
+  const text = lines.join('\n');
+  const leaked = Object.entries(secrets).filter(([, value]) => text.includes(value) || text.includes(encodeURIComponent(value)));
+  console.log(`[security] searched ${lines.length} lines of bridge output for ${Object.keys(secrets).length} secrets: ${leaked.length === 0 ? 'none found' : `FOUND ${leaked.map(([name]) => name).join(', ')}`}`);
+  if (leaked.length > 0) throw new Error(`the bridge logged a secret: ${leaked.map(([name]) => name).join(', ')}`);
 }
 
 /** One line per receiver, as every scenario prints them. */
