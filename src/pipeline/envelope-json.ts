@@ -38,7 +38,7 @@ export function decodeStoredEnvelope(json: string): Envelope {
   const at = json.indexOf(DATA_MEMBER);
   if (at >= 0 && json.endsWith('}')) {
     const members = parsedMembers(`${json.slice(0, at)}}`);
-    if (members !== undefined) return new TextBackedEnvelope(members, json.slice(at + DATA_MEMBER.length, -1), undefined, members.orderKey);
+    if (members !== undefined) return new TextBackedEnvelope(members, json.slice(at + DATA_MEMBER.length, -1));
   }
   const { orderKey: _key, ...plain } = JSON.parse(json) as StoredMembers & Pick<Envelope, 'data'>;
   return plain;
@@ -61,7 +61,7 @@ function parsedMembers(text: string): StoredMembers | undefined {
  * out of a store): dataJsonOf returns it as long as the envelope is not copied.
  */
 export function withDataJson(envelope: Envelope, dataJson: string): Envelope {
-  return new TextBackedEnvelope(envelope, dataJson, envelope.data, undefined);
+  return new TextBackedEnvelope(envelope, dataJson, envelope.data);
 }
 
 /**
@@ -112,12 +112,8 @@ class TextBackedEnvelope implements Envelope {
     },
   };
 
-  constructor(
-    members: Omit<Envelope, 'data'>,
-    dataJson: string,
-    data: Envelope['data'] | undefined,
-    orderKey: string | null | undefined,
-  ) {
+  /** `members.orderKey`: as stored, else worked out from the data when asked. `data`: when already parsed. */
+  constructor(members: StoredMembers, dataJson: string, data?: Envelope['data']) {
     // Every member assigned, in one order, so that all such envelopes share one shape.
     this.id = members.id;
     this.type = members.type;
@@ -131,7 +127,7 @@ class TextBackedEnvelope implements Envelope {
     this.time = members.time;
     this.#dataJson = dataJson;
     this.#data = data;
-    this.#orderKey = orderKey;
+    this.#orderKey = members.orderKey;
   }
 
   get dataJson(): string {
