@@ -3,8 +3,8 @@ import { tlsOptions } from '../tls.js';
 
 /** A name as the Jira site spells it (issue type, priority, transition). */
 const jiraName = z.string().trim().min(1);
-/** Jira labels hold no whitespace. */
-const label = z.string().regex(/^\S{1,255}$/, 'a Jira label: no spaces, at most 255 characters');
+/** Jira labels hold no whitespace; control characters could not be searched for unescaped. */
+const label = z.string().regex(/^[^\s\u0000-\u001f\u007f-\u009f]{1,255}$/, 'a Jira label: no spaces or control characters, at most 255 characters');
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 /** The `finding.status_changed` `new_status` values that close the issue. */

@@ -305,6 +305,18 @@ describe('jira connector, Cloud (REST v3)', () => {
     expect(jira.issues()[0]!.comments).toHaveLength(1);
   });
 
+  it('a finding id with control characters gets its issue, and is found again by its label', async () => {
+    // The mock Jira refuses raw control characters in a JQL string, as Jira's grammar does.
+    const jira = await receiver();
+    const id = 'f-2\u0000\u0007\u001b[31m\u007f\u0085';
+    const label = 's4e-finding-f-2%00%07%1B[31m%7F%C2%85';
+    expect(await deliverOne(connector(jira, 'cloud'), newFinding(id))).toEqual(DELIVERED);
+    expect(jira.issues()[0]!.fields.labels).toEqual(['s4e', label]);
+    expect(await deliverOne(connector(jira, 'cloud'), newFinding(id))).toEqual(DELIVERED);
+    expect(jira.issues()).toHaveLength(1);
+    expect(jira.issues()[0]!.comments).toHaveLength(1);
+  });
+
   describe('classification', () => {
     it('400 with field errors: failed with Jira’s messages; nothing remembered, the lock released', async () => {
       const jira = await receiver();

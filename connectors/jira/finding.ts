@@ -42,16 +42,26 @@ export function readFinding(envelope: Envelope): Finding | undefined {
 
 const LABEL_PREFIX = 's4e-finding-';
 const MAX_LABEL_CHARS = 255;
+/**
+ * What a label never holds raw: whitespace (Jira refuses it), controls and noncharacters (the
+ * JQL grammar refuses them unescaped, and people cannot see them), lone surrogates (not text),
+ * and `%`, the escape itself, which keeps the mapping one-to-one.
+ */
+const NOT_IN_LABEL = /[\s%\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]/gu;
+/** With the `u` flag, a surrogate matches only when it is not half of a pair. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 
 /**
- * The stable label the bridge finds a finding's issue by. Labels hold no whitespace, so
- * whitespace (and `%`, to keep the mapping one-to-one) is percent-encoded; an id too long for
- * a label is replaced by its SHA-256.
+ * The stable label the bridge finds a finding's issue by: the id with NOT_IN_LABEL
+ * percent-encoded (a lone surrogate, which has no UTF-8, as `%uXXXX`); an id too long for a
+ * label is replaced by its SHA-256.
  */
 export function findingLabel(findingId: string): string {
-  const label = LABEL_PREFIX + findingId.replace(/[\s%]/gu, (c) => encodeURIComponent(c));
+  const label = LABEL_PREFIX + findingId.replace(NOT_IN_LABEL, (c) => (LONE_SURROGATE.test(c) ? `%u${c.charCodeAt(0).toString(16).toUpperCase()}` : encodeURIComponent(c)));
   if (label.length <= MAX_LABEL_CHARS) return label;
-  return `${LABEL_PREFIX}sha256-${createHash('sha256').update(findingId).digest('hex')}`;
+  // UTF-8 would turn every lone surrogate into U+FFFD, making different ids one hash.
+  const bytes = !LONE_SURROGATE.test(findingId) ? Buffer.from(findingId) : Buffer.from(findingId, 'utf16le');
+  return `${LABEL_PREFIX}sha256-${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 function text(value: unknown): string | undefined {

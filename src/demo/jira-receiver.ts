@@ -312,9 +312,10 @@ function matches(issue: StoredIssue, clause: JqlClause): boolean {
 
 /**
  * The JQL this mock understands: `field = value` clauses joined by AND, where field is
- * `project` or `labels` and value is a bare word or a quoted string (`"…"` or `'…'`, a
- * backslash escaping the next character). A quoted value is one literal whatever it holds, as
- * in Jira, so an injection attempt inside it stays a value. Anything else is an error.
+ * `project` or `labels` and value is a bare word or a quoted string (`"…"` or `'…'`, with JQL's
+ * escapes, refusing raw control characters as Jira does). A quoted value is one literal
+ * whatever it holds, as in Jira, so an injection attempt inside it stays a value. Anything
+ * else is an error.
  */
 export function parseJql(jql: string): JqlClause[] {
   const tokens = tokenize(jql);
@@ -338,6 +339,12 @@ export function parseJql(jql: string): JqlClause[] {
   }
 }
 
+/** JQL's escapes in a quoted string: `\uXXXX`, `\t`, `\n`, `\r`, and a quote, backslash or space as itself. */
+const JQL_ESCAPE = /^(?:u([0-9a-fA-F]{4})|[tnr"'\\ ])/;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { t: '\t', n: '\n', r: '\r' };
+/** What Jira's JQL grammar refuses raw in a quoted string: controls (line breaks included) and noncharacters. */
+const RESERVED_IN_STRINGS = /[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]/;
+
 function tokenize(jql: string): { text: string; quoted: boolean }[] {
   const tokens: { text: string; quoted: boolean }[] = [];
   let i = 0;
@@ -353,8 +360,12 @@ function tokenize(jql: string): { text: string; quoted: boolean }[] {
         const d = jql[i++]!;
         if (d === c) break;
         if (d === '\\') {
-          if (i >= jql.length) throw new Error('unterminated string');
-          text += jql[i++];
+          const escape = JQL_ESCAPE.exec(jql.slice(i));
+          if (!escape) throw new Error(`illegal escape sequence at position ${i - 1}`);
+          text += escape[1] ? String.fromCharCode(parseInt(escape[1], 16)) : (SHORT_ESCAPES[escape[0]] ?? escape[0]);
+          i += escape[0].length;
+        } else if (RESERVED_IN_STRINGS.test(d)) {
+          throw new Error(`the character at position ${i - 1} (U+${d.charCodeAt(0).toString(16).padStart(4, '0')}) must be escaped`);
         } else {
           text += d;
         }
