@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Envelope } from '../src/pipeline/envelope.js';
+import type { ProxySetting } from '../src/delivery/dispatcher.js';
 import type { BatchOptions } from '../src/delivery/options.js';
 
 /**
@@ -41,6 +42,8 @@ export interface ConnectorContext {
    * The bridge always sets it; optional so unit tests may leave it out (links render empty).
    */
   readonly baseUrl?: string;
+  /** For a plugin that `speaksHttp`: its `proxy`, else the config's; absent: the environment's. */
+  readonly proxy?: ProxySetting;
 }
 
 /**
@@ -71,6 +74,8 @@ export interface ConnectorPlugin<Options = unknown> {
    * `data.events` lists the held events (see src/pipeline/digest.ts). @default false
    */
   readonly acceptsDigest?: boolean;
+  /** Whether it sends HTTP requests, so that `proxy` (its own, the config's or the environment's) applies. @default false */
+  readonly speaksHttp?: boolean;
   /** Batching defaults for this destination; the config may override each field. */
   readonly batchDefaults: BatchOptions;
   /**

@@ -86,7 +86,7 @@ export class Bridge {
     const { config, store, logger } = this.#options;
     for (const c of config.connectors) {
       const log = logger.child({ connector: c.name });
-      const connector = c.plugin.create(c.options, { name: c.name, logger: log, batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl });
+      const connector = c.plugin.create(c.options, { name: c.name, logger: log, batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl, proxy: c.proxy });
       this.#connectors.push(connector);
       this.#circuits.set(c.name, 'closed');
       const worker = new DeliveryWorker({

@@ -1,19 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startConnectProxy } from './helpers/connect-proxy.js';
 import { frame, startSseServer, subscribe, until, type SseServer, type Subscriber } from './helpers/sse-server.js';
 
 let server: SseServer | undefined;
 let subscriber: Subscriber | undefined;
-let proxy: Server | undefined;
+let closeProxy: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await subscriber?.stop();
   await server?.close();
-  proxy?.close();
+  await closeProxy?.();
+  closeProxy = undefined;
 });
 
 const STREAM = () => ({ frames: [frame({ id: 'e1', data: '{}' })] });
@@ -60,33 +60,13 @@ describe('TLS', () => {
 });
 
 describe('proxy', () => {
-  /** A CONNECT proxy recording where it tunnelled to. */
-  async function startProxy(): Promise<{ url: string; tunnels: string[] }> {
-    const tunnels: string[] = [];
-    proxy = createServer((client) => {
-      client.once('data', (head) => {
-        const target = /^CONNECT (\S+):(\d+) /.exec(head.toString('latin1'));
-        if (!target) return client.destroy();
-        tunnels.push(`${target[1]}:${target[2]}`);
-        const upstream = connect(Number(target[2]), target[1], () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          client.pipe(upstream).pipe(client);
-        });
-        upstream.on('error', () => client.destroy());
-        client.on('error', () => upstream.destroy());
-      });
-    });
-    proxy.listen(0, '127.0.0.1');
-    await once(proxy, 'listening');
-    return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, tunnels };
-  }
-
   it('connects through the proxy', async () => {
-    const { url, tunnels } = await startProxy();
+    const proxy = await startConnectProxy();
+    closeProxy = () => proxy.close();
     server = await startSseServer(STREAM);
-    subscriber = subscribe(server, { proxy: url });
+    subscriber = subscribe(server, { proxy: proxy.url });
 
     await until(() => subscriber!.events.length === 1);
-    expect(tunnels).toEqual([new URL(server.baseUrl).host]);
+    expect(proxy.tunnels).toEqual([new URL(server.baseUrl).host]);
   });
 });

@@ -1,3 +1,4 @@
+import type { ProxySetting } from '../../src/delivery/dispatcher.js';
 import { HttpClient, type HttpAnswer } from '../../src/delivery/http-client.js';
 import { toAdf, toWiki, type Doc } from './markup.js';
 import { JiraError } from './response.js';
@@ -14,6 +15,7 @@ export interface JiraClientOptions {
   readonly caFile?: string;
   /** Accept any server certificate. @default false */
   readonly insecureSkipVerify?: boolean;
+  readonly proxy?: ProxySetting;
   /** Masks the credentials in an error answer before it is cut to size and kept (a cut secret would escape masking). */
   readonly redact?: (text: string) => string;
 }
@@ -59,7 +61,7 @@ export class JiraClient {
     this.#dialect = DIALECTS[options.deployment];
     this.#api = options.url + this.#dialect.api;
     this.#authorization = options.authorization;
-    this.#http = new HttpClient({ caFile: options.caFile, insecureSkipVerify: options.insecureSkipVerify });
+    this.#http = new HttpClient({ caFile: options.caFile, insecureSkipVerify: options.insecureSkipVerify, proxy: options.proxy });
   }
 
   /** The key of the first issue `jql` matches, if any. */

@@ -13,6 +13,7 @@ export { jiraOptions, type JiraOptions } from './config.js';
 export const jiraPlugin: ConnectorPlugin<JiraOptions> = {
   type: 'jira',
   options: jiraOptions,
+  speaksHttp: true,
   // One event per delivery: each is a conversation of several requests under a per-finding lock.
   batchDefaults: { maxEvents: 1, maxBytes: 100_000, maxDelayMs: 0 },
   secrets: secretsOf,
@@ -28,6 +29,7 @@ export const jiraPlugin: ConnectorPlugin<JiraOptions> = {
       authorization: authorizationOf(options),
       caFile: tls.ca_file,
       insecureSkipVerify: tls.insecure_skip_verify,
+      proxy: context.proxy,
       redact,
     });
     return new JiraConnector({ client, state: context.state, options, logger: context.logger, redact });

@@ -12,6 +12,7 @@ export { encodeSlackMessage, type SlackMessage, type SlackMessageOptions } from 
 export const slackPlugin: ConnectorPlugin<SlackOptions> = {
   type: 'slack',
   options: slackOptions,
+  speaksHttp: true,
   acceptsDigest: true,
   // One message per event (a route's digest is one event too), sent as soon as it is read; a
   // message stays far below what Slack takes.
@@ -26,7 +27,7 @@ export const slackPlugin: ConnectorPlugin<SlackOptions> = {
     }
     const messageOptions = { platformUrl: options.platform_url, mention: options.mention, maxBytes: context.batch.maxBytes };
     return new SlackConnector({
-      http: new HttpClient({ caFile: tls.ca_file, insecureSkipVerify: tls.insecure_skip_verify }),
+      http: new HttpClient({ caFile: tls.ca_file, insecureSkipVerify: tls.insecure_skip_verify, proxy: context.proxy }),
       webhookUrl: options.webhook_url,
       encode: (envelope) => encodeSlackMessage(envelope, messageOptions),
       redact: createRedactor(webhookSecrets(options.webhook_url)),

@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import type { ProxySetting } from '../../src/delivery/dispatcher.js';
 import { HttpClient } from '../../src/delivery/http-client.js';
 import type { HecAnswer } from './response.js';
 
@@ -15,6 +16,7 @@ export interface HecClientOptions {
   readonly caFile?: string;
   /** Accept any server certificate. @default false */
   readonly insecureSkipVerify?: boolean;
+  readonly proxy?: ProxySetting;
 }
 
 /** HEC's two endpoints, with its token, over the shared HTTP client (src/delivery/http-client.ts). */
@@ -28,7 +30,7 @@ export class HecClient {
     this.#eventUrl = `${options.url}/services/collector/event`;
     this.#healthUrl = `${options.url}/services/collector/health`;
     this.#authorization = `Splunk ${options.token}`;
-    this.#http = new HttpClient({ caFile: options.caFile, insecureSkipVerify: options.insecureSkipVerify });
+    this.#http = new HttpClient({ caFile: options.caFile, insecureSkipVerify: options.insecureSkipVerify, proxy: options.proxy });
   }
 
   /** POSTs concatenated event objects to `/services/collector/event`. */

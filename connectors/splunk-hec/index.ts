@@ -11,6 +11,7 @@ export { splunkHecOptions, type SplunkHecOptions } from './config.js';
 export const splunkHecPlugin: ConnectorPlugin<SplunkHecOptions> = {
   type: 'splunk_hec',
   options: splunkHecOptions,
+  speaksHttp: true,
   // Under Splunk Cloud's reported 1 MB request limit.
   batchDefaults: { maxEvents: 500, maxBytes: 900_000, maxDelayMs: 1_000 },
   secrets: (options) => [options.token],
@@ -25,6 +26,7 @@ export const splunkHecPlugin: ConnectorPlugin<SplunkHecOptions> = {
       gzip: options.gzip,
       caFile: tls.ca_file,
       insecureSkipVerify: tls.insecure_skip_verify,
+      proxy: context.proxy,
     });
     return new HecConnector({
       client,

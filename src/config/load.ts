@@ -3,6 +3,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type
 import type { z } from 'zod';
 import { connectorPlugins, findPlugin } from '../../connectors/index.js';
 import type { ConnectorPlugin } from '../../connectors/types.js';
+import { environmentProxies, proxySecrets, type ProxySetting } from '../delivery/dispatcher.js';
 import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
 import { mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
@@ -18,6 +19,8 @@ export interface ConnectorConfig {
   readonly options: unknown;
   readonly batch: BatchOptions;
   readonly delivery: DeliveryOptions;
+  /** HTTP connectors: the connector's `proxy`, else the config's; absent: the environment's. */
+  readonly proxy?: ProxySetting;
 }
 
 export interface BridgeConfig extends Omit<RawConfig, 'connectors'> {
@@ -71,7 +74,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
   const issues: ConfigIssue[] = [];
   const connectors = Object.entries(config.connectors).flatMap(([name, value]) => {
-    const built = buildConnector(name, value, at, issues);
+    const built = buildConnector(name, value, config.proxy, at, issues);
     return built ? [built] : [];
   });
   checkReferences(config, at, issues);
@@ -81,6 +84,9 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
   const secrets = new Set<string>([config.source.apiKey, ...injected]);
   for (const c of connectors) for (const s of c.plugin.secrets(c.options)) if (s) secrets.add(s);
+  for (const proxy of [config.source.proxy, ...connectors.map((c) => c.proxy || undefined), ...environmentProxies(env)]) {
+    for (const s of proxySecrets(proxy)) secrets.add(s);
+  }
   if (config.store.redisUrl) {
     const password = safeUrl(config.store.redisUrl)?.password;
     if (password) secrets.add(decodeURIComponent(password));
@@ -159,7 +165,7 @@ function zodIssues(error: z.ZodError, prefix: Path, at: Locate): ConfigIssue[] {
   });
 }
 
-function buildConnector(name: string, value: unknown, at: Locate, issues: ConfigIssue[]): ConnectorConfig | undefined {
+function buildConnector(name: string, value: unknown, defaultProxy: string | undefined, at: Locate, issues: ConfigIssue[]): ConnectorConfig | undefined {
   const path = ['connectors', name];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     issues.push(at(path, 'a connector is a mapping with a "type"'));
@@ -176,12 +182,16 @@ function buildConnector(name: string, value: unknown, at: Locate, issues: Config
     issues.push(at([...path, 'type'], `unknown connector type "${common.data.type}"; known: ${connectorPlugins.map((p) => p.type).join(', ')}`));
     return undefined;
   }
+  if (common.data.proxy !== undefined && !plugin.speaksHttp) {
+    const http = connectorPlugins.filter((p) => p.speaksHttp).map((p) => p.type);
+    issues.push(at([...path, 'proxy'], `proxy applies to the HTTP connectors (${http.join(', ')}); ${plugin.type} connects to its destination directly`));
+  }
   const options = plugin.options.safeParse(Object.fromEntries(entries.filter(([k]) => !COMMON_CONNECTOR_KEYS.includes(k))));
   if (!options.success) {
     issues.push(...zodIssues(options.error, path, at));
     return undefined;
   }
-  const { batch = {}, delivery = {} } = common.data;
+  const { batch = {}, delivery = {}, proxy = defaultProxy } = common.data;
   const { retry = {}, circuit = {} } = delivery;
   const defaults = plugin.deliveryDefaults ?? {};
   const rateLimit = delivery.rate_limit ? { max: delivery.rate_limit.max, perMs: delivery.rate_limit.per } : defaults.rateLimit;
@@ -190,6 +200,7 @@ function buildConnector(name: string, value: unknown, at: Locate, issues: Config
     type: plugin.type,
     plugin,
     options: options.data,
+    ...(plugin.speaksHttp && proxy !== undefined && { proxy }),
     batch: {
       maxEvents: batch.max_events ?? plugin.batchDefaults.maxEvents,
       maxBytes: batch.max_bytes ?? plugin.batchDefaults.maxBytes,

@@ -15,6 +15,9 @@ import { duration, parseSize, size } from './units.js';
 export const TIER_CONNECTIONS = { standard: 5, premium: 20, enterprise: 100 } as const;
 export type Tier = keyof typeof TIER_CONNECTIONS;
 
+/** An egress proxy; credentials go in its userinfo (`http://user:pass@proxy:3128`) and are masked. */
+const proxyUrl = z.url({ protocol: /^https?$/, error: 'an http(s) proxy URL, e.g. http://proxy.example.com:3128' });
+
 const tls = z
   .strictObject({
     ca_file: z.string().optional(),
@@ -122,6 +125,8 @@ export const connectorCommon = z.strictObject({
       circuit: z.strictObject({ failure_threshold: z.number().int().min(1).max(1_000).optional(), open_for: duration.optional() }).optional(),
     })
     .optional(),
+  /** HTTP connectors: a proxy URL, or `false` to go direct; default: the config's `proxy`, else the environment's. */
+  proxy: z.union([proxyUrl, z.literal(false)]).optional(),
 });
 export const COMMON_CONNECTOR_KEYS = Object.keys(connectorCommon.shape);
 
@@ -170,9 +175,12 @@ export const configSchema = z
     coordination,
     scan_progress: scanProgress,
     backfill,
+    /** The default egress proxy of the platform connection and every HTTP connector; else HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
+    proxy: proxyUrl.optional(),
   })
   .transform(({ severity_defaults, severity_rules, scan_progress, subscriptions, ...config }) => ({
     ...config,
+    source: { ...config.source, proxy: config.source.proxy ?? config.proxy },
     // Without `subscriptions:`, the fewest that carry what the routes (and following scans) need.
     subscriptions: subscriptions ?? planSubscriptions(config.routes, scan_progress ? ['scan.created'] : []),
     subscriptionsPlanned: subscriptions === undefined,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { createDispatcher, type ProxySetting } from './dispatcher.js';
 
 /** What came back from one request, whatever its status. */
 export interface HttpAnswer {
@@ -14,6 +15,8 @@ export interface HttpClientOptions {
   readonly caFile?: string;
   /** Accept any server certificate. @default false */
   readonly insecureSkipVerify?: boolean;
+  /** The connector's `proxy` (or the config's default); absent: the environment's. */
+  readonly proxy?: ProxySetting;
 }
 
 export interface HttpRequest {
@@ -24,18 +27,19 @@ export interface HttpRequest {
 }
 
 /**
- * HTTP for connectors, over one keep-alive pool. Answers come back whatever their status; only
- * the network fails by throwing (with a `code`: ECONNREFUSED, a TLS code, ETIMEDOUT…), so that
- * connectors classify both (classify.ts). Deadlines come with the caller's signal (the delivery
- * layer's `delivery.timeout`).
+ * HTTP for connectors, over one keep-alive pool, through the proxy when one applies
+ * (dispatcher.ts). Answers come back whatever their status; only the network fails by throwing
+ * (with a `code`: ECONNREFUSED, a TLS code, ETIMEDOUT, PROXY_407…), so that connectors classify
+ * both (classify.ts). Deadlines come with the caller's signal (the delivery layer's
+ * `delivery.timeout`).
  */
 export class HttpClient {
-  readonly #agent: Agent;
+  readonly #agent: Dispatcher;
 
   constructor(options: HttpClientOptions = {}) {
     // The CA file is read once, here: a missing file stops the start, not every delivery.
     const ca = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
-    this.#agent = new Agent({ connect: { ...(ca && { ca }), rejectUnauthorized: !options.insecureSkipVerify } });
+    this.#agent = createDispatcher({ proxy: options.proxy, tls: { ca, rejectUnauthorized: !options.insecureSkipVerify } });
   }
 
   async send({ method, url, headers, body }: HttpRequest, signal: AbortSignal): Promise<HttpAnswer> {
@@ -54,6 +58,9 @@ export class HttpClient {
         const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
         throw codedError(timedOut ? 'ETIMEDOUT' : 'ABORTED', timedOut ? 'no answer in time' : 'request aborted', error);
       }
+      // undici says only "Proxy response (407) !== 200 when HTTP Tunneling": give it a code.
+      const proxyStatus = /^Proxy response \((\d{3})\)/.exec((error as Error).message)?.[1];
+      if (proxyStatus) throw codedError(`PROXY_${proxyStatus}`, `the proxy answered ${proxyStatus} to CONNECT`, error);
       throw error;
     }
   }

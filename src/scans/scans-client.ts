@@ -1,6 +1,7 @@
-import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { Backoff, sleep } from '../backoff.js';
 import { parseRetryAfter } from '../delivery/classify.js';
+import { createDispatcher } from '../delivery/dispatcher.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { redactUrl } from '../observability/redact.js';
 
@@ -100,8 +101,7 @@ export class ScansClient {
     if (options.fetch) {
       this.#fetch = options.fetch;
     } else {
-      const tls = { ca: options.tls?.ca, rejectUnauthorized: options.tls?.rejectUnauthorized ?? true };
-      const dispatcher: Dispatcher = options.proxy ? new ProxyAgent({ uri: options.proxy, requestTls: tls, proxyTls: tls }) : new Agent({ connect: tls });
+      const dispatcher = createDispatcher({ proxy: options.proxy, tls: options.tls });
       this.#dispatcher = dispatcher;
       this.#fetch = ((input: string | URL, init: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
     }

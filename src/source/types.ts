@@ -47,9 +47,9 @@ export interface SseSubscriptionOptions {
   readonly reconnect: { readonly initialDelayMs: number; readonly maxDelayMs: number };
   /** Longest wait for response headers (including connect, TLS and proxy), ms. Default 30 000. */
   readonly connectTimeoutMs?: number;
-  /** TLS trust for the platform and proxy: `ca` PEM text added to trust; `rejectUnauthorized` default true. */
+  /** TLS trust for the platform and proxy: `ca` PEM text trusted; `rejectUnauthorized` default true. */
   readonly tls?: { readonly ca?: string; readonly rejectUnauthorized?: boolean };
-  /** HTTP(S) proxy URL; connections tunnel through it with CONNECT. */
+  /** HTTP(S) proxy URL; connections tunnel through it with CONNECT. Absent: HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
   readonly proxy?: string;
   /** Called before every connection attempt: the id to resume from (the durable checkpoint). */
   resumeFrom(): Promise<string | undefined>;
