@@ -12,7 +12,12 @@ export type DeliveryOutcome =
   | { readonly status: 'delivered' }
   /** Worth trying again later (network error, 5xx, 429…); `retryAfterMs` when the peer said. */
   | { readonly status: 'retry'; readonly reason: string; readonly retryAfterMs?: number; readonly response?: string }
-  /** Will never succeed as is (bad token, rejected payload): dead-letter it. */
+  /**
+   * The destination refused our credentials (401/403, a revoked Slack webhook…): not the event's
+   * fault, so it is kept; the delivery layer pauses the connector (`auth_failed`) and probes it.
+   */
+  | { readonly status: 'unauthorized'; readonly reason: string; readonly response?: string }
+  /** Will never succeed as is (rejected payload): dead-letter it. */
   | { readonly status: 'failed'; readonly reason: string; readonly response?: string };
 
 /** A live destination, made by its plugin from validated config. */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Connector } from '../connectors/types.js';
-import type { BridgeConfig } from './config/load.js';
+import type { BridgeConfig, ConnectorConfig } from './config/load.js';
 import type { SubscriptionConfig } from './config/schema.js';
 import { Coordinator } from './coordination/coordinator.js';
-import type { CircuitState } from './delivery/circuit.js';
+import type { AuthFailure, CircuitState } from './delivery/circuit.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import type { Logger } from './observability/logger.js';
 import { BridgeMetrics } from './observability/metrics.js';
@@ -46,8 +46,10 @@ export class Bridge {
   readonly #subscriptions = new Map<string, SseSubscription>();
   readonly #states = new Map<string, SubscriptionState>();
   readonly #circuits = new Map<string, CircuitState>();
-  readonly #workers: DeliveryWorker[] = [];
-  readonly #connectors: Connector[] = [];
+  /** Connectors whose destination refuses their credentials, since when and why. */
+  readonly #authFailures = new Map<string, AuthFailure>();
+  /** Each running connector's worker, with the config it was built from. */
+  readonly #workers = new Map<string, { worker: DeliveryWorker; config: ConnectorConfig }>();
   /** Subscriptions whose checkpoint gap was already reported, so it is said once per gap. */
   readonly #gapReported = new Set<string>();
 
@@ -68,26 +70,33 @@ export class Bridge {
 
   /**
    * Puts a new config's severity rules and routes in force. Each ingested batch is routed
-   * by one config, the old or the new, whole: the swap loses or repeats nothing. The rest
-   * (source, store, subscriptions, connectors, log, server) is fixed while running: returns the
-   * sections that changed and need a restart. Throws, changing nothing, when the new routes
-   * name a connector that is not running.
+   * by one config, the old or the new, whole: the swap loses or repeats nothing. A running
+   * connector whose own settings changed (a secret re-read from its file, a new URL or proxy) is
+   * rebuilt and swapped in under its worker, keeping its outbox, state and circuit. The rest
+   * (source, store, subscriptions, the connectors' set, types, batch and delivery, log, server)
+   * is fixed while running: returns the sections that changed and need a restart, and the
+   * connectors rebuilt. Throws, changing nothing, when the new routes name a connector that is
+   * not running or a connector cannot be built.
    */
-  reload(config: BridgeConfig): string[] {
+  reload(config: BridgeConfig): { restart: string[]; rebuilt: string[] } {
     const running = this.#options.config;
     const missing = [...new Set(config.routes.flatMap((r) => r.to))].filter((c) => !running.connectors.some((r) => r.name === c));
     if (missing.length > 0) throw new Error(`routes name connectors that are not running (${missing.join(', ')}): adding a connector needs a restart`);
+    const rebuilt = this.#rebuildChangedConnectors(config);
     this.#pipeline = new Pipeline(config);
     this.#digests.setRoutes(config.routes);
-    return changedSections(running, config);
+    for (const [name, connector] of rebuilt) {
+      const entry = this.#workers.get(name)!;
+      entry.worker.replaceConnector(connector);
+      entry.config = config.connectors.find((c) => c.name === name)!;
+    }
+    return { restart: changedSections(running, config), rebuilt: [...rebuilt.keys()] };
   }
 
   start(): void {
     const { config, store, logger } = this.#options;
     for (const c of config.connectors) {
-      const log = logger.child({ connector: c.name });
-      const connector = c.plugin.create(c.options, { name: c.name, logger: log, batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl, proxy: c.proxy });
-      this.#connectors.push(connector);
+      const connector = this.#createConnector(c);
       this.#circuits.set(c.name, 'closed');
       const worker = new DeliveryWorker({
         connectorName: c.name,
@@ -104,10 +113,15 @@ export class Bridge {
             this.#circuits.set(c.name, state);
             this.metrics.circuit(c.name, state);
           },
+          onAuthFailure: (failure) => {
+            if (failure) this.#authFailures.set(c.name, failure);
+            else this.#authFailures.delete(c.name);
+            this.metrics.authFailed(c.name, failure !== undefined);
+          },
         },
       });
       worker.start();
-      this.#workers.push(worker);
+      this.#workers.set(c.name, { worker, config: c });
     }
     // Each subscription opens once this replica holds its lease (at once when alone).
     this.coordinator.start({
@@ -127,8 +141,9 @@ export class Bridge {
     await this.coordinator.stop();
     await Promise.all([...this.#subscriptions.values()].map((s) => s.stop()));
     await this.#digests.stop();
-    await Promise.all(this.#workers.map((w) => w.stop(graceMs)));
-    await Promise.all(this.#connectors.map((c) => c.close()));
+    const workers = [...this.#workers.values()].map((w) => w.worker);
+    await Promise.all(workers.map((w) => w.stop(graceMs)));
+    await Promise.all(workers.map((w) => w.connector.close()));
     this.#options.logger.info('bridge stopped');
   }
 
@@ -148,6 +163,33 @@ export class Bridge {
   /** The circuit-breaker state of each connector. */
   circuitStates(): ReadonlyMap<string, CircuitState> {
     return this.#circuits;
+  }
+
+  /** The connectors whose destination refuses their credentials (`auth_failed`). */
+  authFailures(): ReadonlyMap<string, AuthFailure> {
+    return this.#authFailures;
+  }
+
+  #createConnector(c: ConnectorConfig): Connector {
+    const { config, store, logger } = this.#options;
+    const context = { name: c.name, logger: logger.child({ connector: c.name }), batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl, proxy: c.proxy };
+    return c.plugin.create(c.options, context);
+  }
+
+  /** New connectors for those whose own settings differ in `config`; all or none (a failed build closes the others and throws). */
+  #rebuildChangedConnectors(config: BridgeConfig): Map<string, Connector> {
+    const rebuilt = new Map<string, Connector>();
+    try {
+      for (const next of config.connectors) {
+        const current = this.#workers.get(next.name)?.config;
+        if (!current || current.type !== next.type || sameSettings(current, next)) continue;
+        rebuilt.set(next.name, this.#createConnector(next));
+      }
+    } catch (error) {
+      for (const connector of rebuilt.values()) void connector.close();
+      throw error;
+    }
+    return rebuilt;
   }
 
   #subscribe(subscription: SubscriptionConfig, fence?: Fence): void {
@@ -255,14 +297,20 @@ export class Bridge {
   }
 }
 
+/** Whether a connector's own settings (options and proxy, secrets included) are the same in both. */
+function sameSettings(a: ConnectorConfig, b: ConnectorConfig): boolean {
+  return JSON.stringify([a.options, a.proxy]) === JSON.stringify([b.options, b.proxy]);
+}
+
 /** The sections a running bridge cannot change that differ between `running` and `next`. */
 function changedSections(running: BridgeConfig, next: BridgeConfig): string[] {
-  // Plugins hold functions and schemas: connectors compare by what the config says.
+  // Plugins hold functions and schemas: connectors compare by what the config says; their own
+  // settings are rebuilt live (reload), only the set, types, batching and delivery are fixed.
   const fixed = (c: BridgeConfig) => ({
     source: c.source,
     store: c.store,
     subscriptions: c.subscriptions,
-    connectors: c.connectors.map(({ plugin: _plugin, ...rest }) => rest),
+    connectors: c.connectors.map(({ plugin: _plugin, options: _options, proxy: _proxy, ...rest }) => rest),
     log: c.log,
     server: c.server,
     coordination: c.coordination,

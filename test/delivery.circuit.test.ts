@@ -3,40 +3,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { Circuit, type CircuitState } from '../src/delivery/circuit.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { capturedLogger } from './helpers/captured-logger.js';
-import { TEST_BATCH, TEST_DELIVERY, startWorker } from './helpers/delivery-worker.js';
+import { TEST_BATCH, TEST_DELIVERY, heldClock, startWorker } from './helpers/delivery-worker.js';
 import { MemoryOutbox, envelopes } from './helpers/memory-outbox.js';
 import { ScriptedConnector, deliverAll, gated, retryAll, type Step } from './helpers/scripted-connector.js';
 
 const OPEN_FOR_MS = 30_000;
 
-/**
- * Real time plus skipped short waits (backoff); waits as long as the circuit stays open are
- * held until `pass()` lets that time pass, so a test sees the circuit open for as long as it likes.
- */
-function circuitClock() {
-  let skipped = 0;
-  const held = new Set<{ ms: number; resolve: () => void }>();
-  return {
-    now: () => Date.now() + skipped,
-    held: () => held.size,
-    sleep: (ms: number, signal: AbortSignal) =>
-      new Promise<void>((resolve, reject) => {
-        signal.throwIfAborted();
-        if (ms < OPEN_FOR_MS / 2) {
-          skipped += ms;
-          setImmediate(resolve);
-          return;
-        }
-        const wait = { ms, resolve: () => (held.delete(wait), resolve()) };
-        held.add(wait);
-        signal.addEventListener('abort', () => (held.delete(wait), reject(signal.reason)), { once: true });
-      }),
-    pass: () => {
-      skipped += OPEN_FOR_MS;
-      for (const wait of [...held]) wait.resolve();
-    },
-  };
-}
+const circuitClock = () => heldClock(OPEN_FOR_MS);
 
 /** Fails (retryably) until `healthy` is set, then runs `then`. */
 function outage(then: Step = deliverAll) {

@@ -44,17 +44,17 @@ function issuesOf(type: 'splunk_hec' | 'limited', delivery: string) {
 }
 
 describe('delivery policy config', () => {
-  it('gives every connector a circuit breaker (5 failures, 30 s) and no rate limit by default', () => {
+  it('gives every connector a circuit breaker (5 failures, 30 s; refused credentials probed every minute) and no rate limit by default', () => {
     const { delivery } = connector('splunk_hec');
-    expect(delivery.circuit).toEqual({ failureThreshold: 5, openForMs: 30_000 });
+    expect(delivery.circuit).toEqual({ failureThreshold: 5, openForMs: 30_000, authRetryMs: 60_000 });
     expect(delivery.rateLimit).toBeUndefined();
     expect(delivery.concurrency).toBe(2);
   });
 
-  it('reads rate_limit and circuit under delivery', () => {
-    const { delivery } = connector('splunk_hec', '{ rate_limit: { max: 20, per: 1s }, circuit: { failure_threshold: 3, open_for: 2m } }');
+  it('reads rate_limit, circuit and auth_retry under delivery', () => {
+    const { delivery } = connector('splunk_hec', '{ rate_limit: { max: 20, per: 1s }, circuit: { failure_threshold: 3, open_for: 2m }, auth_retry: 5m }');
     expect(delivery.rateLimit).toEqual({ max: 20, perMs: 1_000 });
-    expect(delivery.circuit).toEqual({ failureThreshold: 3, openForMs: 120_000 });
+    expect(delivery.circuit).toEqual({ failureThreshold: 3, openForMs: 120_000, authRetryMs: 300_000 });
   });
 
   it("applies the connector type's delivery defaults unless the config sets them", () => {

@@ -75,6 +75,7 @@ describe('the operations endpoint of a running bridge', () => {
     expect(sampleValue(after, 's4e_bridge_delivery_latency_seconds_count', { connector: 'splunk' })).toBeGreaterThanOrEqual(ids.length);
     expect(sampleValue(after, 's4e_bridge_subscription_state', { subscription: 'all', state: 'connected' })).toBe(1);
     expect(sampleValue(after, 's4e_bridge_circuit_state', { connector: 'splunk', state: 'closed' })).toBe(1);
+    expect(sampleValue(after, 's4e_bridge_connector_auth_failed', { connector: 'splunk' })).toBe(0);
     expect(sampleValue(after, 's4e_bridge_store_up')).toBe(1);
     expect(sampleValue(after, 's4e_bridge_dead_letters', { connector: 'splunk' })).toBe(0);
     expect(sampleValue(after, 's4e_bridge_outbox_backlog', { connector: 'splunk' })).toBeGreaterThanOrEqual(0);
@@ -86,6 +87,7 @@ describe('the operations endpoint of a running bridge', () => {
     expect(status).toEqual({
       subscriptions: { all: { state: 'connected' } },
       circuits: { splunk: 'closed' },
+      authFailures: {},
       store: {
         subscriptions: [{ name: 'all', checkpoint: { id: expect.any(String), at: expect.any(Number) } }],
         connectors: [{ name: 'splunk', backlog: { count: expect.any(Number), oldestAgeMs: expect.any(Number) }, deadLetters: 0 }],

@@ -68,16 +68,16 @@ describe('s4e-bridge status', () => {
     const text = await status(['--config', file]);
     expect(text.code).toBe(0);
     expect(text.output[0]).toMatch(/^bridge: not answering at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); states unknown$/);
-    expect(text.output).toContainEqual(expect.stringMatching(/^all\s+\?\s+evt-5\s+\ds$/));
+    expect(text.output).toContainEqual(expect.stringMatching(/^all\s+\?\s+evt-5\s+\d+s$/));
     expect(text.output).toContainEqual(expect.stringMatching(/^splunk\s+\?\s+3\s+\S+\s+2$/));
     expectNoSecrets([...json.output, ...text.output], [API_KEY, HEC_TOKEN]);
   });
 
   // The embedded store: only the running bridge may open it, so the figures come from its endpoint.
-  it('shows the running bridge\'s subscription and circuit states, backlog and dead letters', { timeout: 60_000 }, async () => {
+  it('shows the running bridge\'s states and backlog: a connector whose token HEC refuses is AUTH_FAILED, its events kept', { timeout: 60_000 }, async () => {
     const storePath = join(mkdtempSync(join(tmpdir(), 's4e-status-')), 'data');
     const simulator = await startSimulator({ apiKeys: [API_KEY], heartbeatIntervalMs: 1_000 });
-    // HEC refuses the bridge's token: every event is dead-lettered (403 is permanent).
+    // HEC refuses the bridge's token: a state of the connector, not of its events.
     const receiver = await startHecReceiver({ token: 'another-token' });
     cleanup.push(() => simulator.close(), () => receiver.close());
     const port = await freePort();
@@ -91,16 +91,24 @@ describe('s4e-bridge status', () => {
     });
     await waitFor(() => simulator.stats().connections === 1, 'the bridge to connect');
     const ids = simulator.generate(7, 'finding.new');
-    const deadLettered = () => bridge.output.filter((l) => l.includes('event dead-lettered')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    await waitFor(() => deadLettered().length === ids.length, 'one dead-lettered line per event');
-    expect(deadLettered()).toContainEqual(expect.objectContaining({ level: 'error', reason: expect.stringContaining('403') }));
+    const refused = () => bridge.output.filter((l) => l.includes('the destination refuses the credentials'));
+    await waitFor(() => refused().length === 1, 'the auth_failed line');
+    expect(JSON.parse(refused()[0]!)).toMatchObject({ level: 'error', connector: 'splunk', reason: 'HEC 403 code 4: Invalid token' });
 
     const json = await status(['--config', file, '--json']);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.output.join('\n'));
     expect(report.bridge).toEqual({ endpoint: `http://127.0.0.1:${port}`, answered: true });
     expect(report.subscriptions).toEqual([{ name: 'all', state: { state: 'connected' }, checkpoint: expect.objectContaining({ id: expect.any(String) }) }]);
-    expect(report.connectors).toEqual([{ name: 'splunk', circuit: 'closed', backlog: 0, oldestAgeMs: 0, deadLetters: ids.length }]);
-    expectNoSecrets([...json.output, ...bridge.output], [API_KEY, HEC_TOKEN]);
+    expect(report.connectors).toEqual([
+      { name: 'splunk', circuit: 'open', authFailed: { reason: 'HEC 403 code 4: Invalid token', since: expect.any(Number) }, backlog: ids.length, oldestAgeMs: expect.any(Number), deadLetters: 0 },
+    ]);
+    const text = await status(['--config', file]);
+    expect(text.output).toContainEqual(expect.stringMatching(/^splunk\s+AUTH_FAILED for \d+s: HEC 403 code 4: Invalid token\s+7\s+\d+s\s+0$/));
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toMatch(/^- connector splunk: auth_failed since \S+: HEC 403 code 4: Invalid token/m);
+    expect(bridge.output.filter((l) => l.includes('event dead-lettered'))).toEqual([]);
+    expectNoSecrets([...json.output, ...text.output, ...bridge.output], [API_KEY, HEC_TOKEN]);
   });
 });

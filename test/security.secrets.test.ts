@@ -140,11 +140,11 @@ connectors:
     url: ${hec.url}
     token: \${file:${hecTokenFile}}
     batch: { max_events: 5, max_delay: 10ms }
-    delivery: { retry: { initial_delay: 50ms, max_delay: 200ms }, circuit: { open_for: 1s } }
+    delivery: { retry: { initial_delay: 50ms, max_delay: 200ms }, circuit: { open_for: 1s }, auth_retry: 1s }
   chat:
     type: slack
     webhook_url: \${SLACK_WEBHOOK}
-    delivery: { rate_limit: { max: 100, per: 1s }, retry: { initial_delay: 50ms, max_delay: 200ms }, circuit: { open_for: 1s } }
+    delivery: { rate_limit: { max: 100, per: 1s }, retry: { initial_delay: 50ms, max_delay: 200ms }, circuit: { open_for: 1s }, auth_retry: 1s }
   cloud:
     type: jira
     deployment: cloud
@@ -152,14 +152,14 @@ connectors:
     email: ${JIRA_EMAIL}
     api_token: \${JIRA_API_TOKEN}
     project: SEC
-    delivery: { retry: { initial_delay: 50ms, max_delay: 200ms }, circuit: { open_for: 1s } }
+    delivery: { retry: { initial_delay: 50ms, max_delay: 200ms }, circuit: { open_for: 1s }, auth_retry: 1s }
   dc:
     type: jira
     deployment: datacenter
     url: ${dc.url}
     token: ${JIRA_PAT}
     project: SEC
-    delivery: { retry: { initial_delay: 50ms, max_delay: 200ms }, circuit: { open_for: 1s } }
+    delivery: { retry: { initial_delay: 50ms, max_delay: 200ms }, circuit: { open_for: 1s }, auth_retry: 1s }
 routes:
   - name: everything
     to: [splunk]

@@ -338,9 +338,9 @@ describe('jira connector, Cloud (REST v3)', () => {
       });
     });
 
-    it('401 (a wrong token): failed', async () => {
+    it('401 (a wrong token): unauthorized', async () => {
       const jira = await receiver('cloud', { token: 'another-token' });
-      expect(await deliverOne(connector(jira, 'cloud'), newFinding())).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^search: Jira 401: You are not authenticated/) });
+      expect(await deliverOne(connector(jira, 'cloud'), newFinding())).toMatchObject({ status: 'unauthorized', reason: expect.stringMatching(/^search: Jira 401: You are not authenticated/) });
     });
 
     it('nobody listening: retry, and the lock released', async () => {
@@ -429,7 +429,7 @@ describe('jira connector, Data Center (REST v2)', () => {
     const { logger, lines } = captureLogger();
     jira.failNext(1, { status: 403, body: { errorMessages: [`Bearer ${PAT} lacks permission`] } });
     const outcome = await deliverOne(connector(jira, 'datacenter', {}, { logger }), newFinding());
-    expect(outcome).toMatchObject({ status: 'failed', reason: `search: Jira 403: Bearer ${MASK} lacks permission` });
+    expect(outcome).toMatchObject({ status: 'unauthorized', reason: `search: Jira 403: Bearer ${MASK} lacks permission` });
     expect(JSON.stringify(outcome) + lines.join('\n')).not.toContain(PAT);
   });
 });

@@ -30,7 +30,14 @@ describe('Jira answer classification', () => {
     expect(outcome.status === 'retry' ? outcome.retryAfterMs : 'not a retry').toBe(retryAfterMs);
   });
 
-  it.each([401, 403, 404, 410])('%i: failed', (status) => {
+  it.each([401, 403])('%i: unauthorized (the credentials, not the event)', (status) => {
+    expect(JiraError.fromAnswer('search', answer(status, { errorMessages: ['nope'] })).outcome).toMatchObject({
+      status: 'unauthorized',
+      reason: `search: Jira ${status}: nope`,
+    });
+  });
+
+  it.each([404, 410])('%i: failed', (status) => {
     expect(JiraError.fromAnswer('search', answer(status, { errorMessages: ['nope'] })).outcome).toMatchObject({
       status: 'failed',
       reason: `search: Jira ${status}: nope`,

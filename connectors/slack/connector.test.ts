@@ -77,10 +77,13 @@ describe('slack connector against a Slack webhook receiver', () => {
     expect(statuses(await c.deliver([event(1)], neverAborts))).toEqual(['delivered']);
   });
 
-  it('404 no_service (a revoked webhook): failed at once', async () => {
+  it('404 no_service (a revoked webhook): unauthorized, and the rest of the batch is not posted', async () => {
     const slack = await receiver();
-    const outcomes = await connector({ webhook_url: `${slack.url}x` }).deliver([event(1)], neverAborts);
-    expect(outcomes).toEqual([{ status: 'failed', reason: 'Slack 404: no_service', response: 'no_service' }]);
+    const outcomes = await connector({ webhook_url: `${slack.url}x` }).deliver([event(1), event(2)], neverAborts);
+    expect(outcomes).toEqual([
+      { status: 'unauthorized', reason: 'Slack 404: no_service', response: 'no_service' },
+      { status: 'unauthorized', reason: 'not sent: an earlier message of the batch got Slack 404: no_service', response: 'no_service' },
+    ]);
   });
 
   it('400 invalid_payload fails that message only', async () => {
@@ -140,7 +143,7 @@ describe('slack connector against a Slack webhook receiver', () => {
     slack.failNext(1, { status: 403, body: `forbidden: ${path}` });
     const outcomes = [];
     for (let i = 0; i < 4; i++) outcomes.push(...(await c.deliver([event(i)], neverAborts)));
-    expect(statuses(outcomes)).toEqual(['retry', 'failed', 'failed', 'failed']);
+    expect(statuses(outcomes)).toEqual(['retry', 'failed', 'failed', 'unauthorized']);
     const health = await c.healthcheck!(neverAborts).catch((e: Error) => e.message);
     await slack.close();
     outcomes.push(...(await c.deliver([event(9)], neverAborts)));

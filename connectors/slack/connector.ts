@@ -26,11 +26,11 @@ export class SlackConnector implements Connector {
     const outcomes: DeliveryOutcome[] = [];
     let holdBack: DeliveryOutcome | undefined;
     for (const envelope of batch) {
-      // Once a message must be retried (rate limited, Slack down), the rest waits with it:
-      // posting on while limited is what gets a webhook's app disabled.
+      // Once a message must be retried (rate limited, Slack down, the webhook refused), the
+      // rest waits with it: posting on while limited is what gets a webhook's app disabled.
       const outcome = holdBack ?? (await this.#post(this.parts.encode(envelope), signal));
       outcomes.push(outcome);
-      if (outcome.status === 'retry' && !holdBack) {
+      if ((outcome.status === 'retry' || outcome.status === 'unauthorized') && !holdBack) {
         holdBack = { ...outcome, reason: `not sent: an earlier message of the batch got ${outcome.reason}` };
       }
     }

@@ -29,12 +29,21 @@ describe('Slack answer classification', () => {
   it.each([
     [400, 'invalid_payload'],
     [400, 'invalid_blocks'],
+    [400, 'no_text'],
+  ])('%i %s: failed at once, with the error name (the message is at fault)', (status, name) => {
+    expect(classifySlackAnswer(answer(status, name))).toEqual({ status: 'failed', reason: `Slack ${status}: ${name}`, response: name });
+  });
+
+  it.each([
+    [403, 'invalid_token'],
     [403, 'action_prohibited'],
     [404, 'channel_not_found'],
     [404, 'no_service'],
+    [404, 'no_team'],
     [410, 'channel_is_archived'],
-  ])('%i %s: failed at once, with the error name', (status, name) => {
-    expect(classifySlackAnswer(answer(status, name))).toEqual({ status: 'failed', reason: `Slack ${status}: ${name}`, response: name });
+    [401, '<html>Unauthorized</html>'],
+  ])('%i %s: the webhook refused, whatever the message: unauthorized', (status, body) => {
+    expect(classifySlackAnswer(answer(status, body))).toMatchObject({ status: 'unauthorized', reason: expect.stringMatching(new RegExp(`^Slack ${status}`)), response: body });
   });
 
   it('a 200 without "ok" did not come from Slack: failed, with the body cut', () => {

@@ -12,11 +12,29 @@ const MAX_REASON_BODY = 200;
 const ERROR_NAME = /^[a-z][a-z0-9_]{0,99}$/;
 
 /**
+ * Errors that refuse the webhook itself, whatever the message: revoked or mistyped, its app or
+ * workspace disabled, its channel gone or closed to it. Every message would fail alike until
+ * the webhook URL is replaced.
+ */
+const WEBHOOK_REFUSED = new Set([
+  'invalid_token',
+  'no_service',
+  'no_service_id',
+  'no_team',
+  'team_disabled',
+  'action_prohibited',
+  'channel_not_found',
+  'channel_is_archived',
+  'posting_to_general_channel_denied',
+]);
+
+/**
  * How one webhook POST fared. Success is 200 with the body `ok`, nothing else: a 200 with any
  * other body came from something that is not Slack (a catch-all proxy, a captive portal) and
- * will not improve by resending. Otherwise the shared reading applies: 429 (with Retry-After),
- * 408 and 5xx are retried; the named 4xx errors (`invalid_payload`, `action_prohibited`,
- * `channel_not_found`, `no_service`, `channel_is_archived`…) fail at once.
+ * will not improve by resending. An error that refuses the webhook (WEBHOOK_REFUSED, or any
+ * 401/403) is `unauthorized`: the connector pauses, its events kept. Otherwise the shared
+ * reading applies: 429 (with Retry-After), 408 and 5xx are retried; the other 4xx errors
+ * (`invalid_payload`, `no_text`…) are about the message and fail at once.
  */
 export function classifySlackAnswer(answer: HttpAnswer): DeliveryOutcome {
   const body = answer.body.trim();
@@ -26,6 +44,7 @@ export function classifySlackAnswer(answer: HttpAnswer): DeliveryOutcome {
     const said = body === '' ? 'an empty body' : JSON.stringify(truncate(body, MAX_REASON_BODY));
     return { status: 'failed', reason: `Slack ${answer.status} without "ok": ${said}`, ...(response && { response }) };
   }
+  if (WEBHOOK_REFUSED.has(body)) return { status: 'unauthorized', reason: describeSlackAnswer(answer), ...(response && { response }) };
   const shared = classifyHttpStatus(answer.status, answer.retryAfter, response);
   return shared.status === 'delivered' ? shared : { ...shared, reason: describeSlackAnswer(answer) };
 }

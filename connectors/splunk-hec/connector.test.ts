@@ -84,13 +84,13 @@ describe('splunk_hec connector against a HEC receiver', () => {
     expect(outcomes.at(-1)).toMatchObject({ reason: 'not sent: an earlier request of the batch got HEC 503 code 9: Server is busy' });
   });
 
-  it('403 invalid token: failed for every event, with HEC text and code', async () => {
+  it('403 invalid token: unauthorized for every event, with HEC text and code; the rest of the batch is not sent', async () => {
     const hec = await receiver('the-right-token-value');
-    const c = connector({ url: hec.url });
-    const outcomes = await c.deliver(envelopes(2), neverAborts);
-    expect(outcomes).toEqual(
-      new Array(2).fill({ status: 'failed', reason: 'HEC 403 code 4: Invalid token', response: '{"text":"Invalid token","code":4}' }),
-    );
+    const c = connector({ url: hec.url }, { maxBytes: 1_000 });
+    const outcomes = await c.deliver(envelopes(10), neverAborts);
+    expect(outcomes[0]).toEqual({ status: 'unauthorized', reason: 'HEC 403 code 4: Invalid token', response: '{"text":"Invalid token","code":4}' });
+    expect(statuses(outcomes)).toEqual(new Array(10).fill('unauthorized'));
+    expect(hec.requests).toBe(1);
   });
 
   it('400 invalid-event-number: events before it delivered, it failed, the rest resent', async () => {
@@ -158,7 +158,7 @@ describe('splunk_hec connector against a HEC receiver', () => {
     hec.failNext(1, { status: 200, body: { text: `nearing capacity for ${HEC_TOKEN}`, code: 25 } });
     const outcomes = [];
     for (let i = 0; i < 3; i++) outcomes.push(...(await c.deliver(envelopes(1), neverAborts)));
-    expect(statuses(outcomes)).toEqual(['failed', 'retry', 'delivered']);
+    expect(statuses(outcomes)).toEqual(['unauthorized', 'retry', 'delivered']);
     const seen = JSON.stringify(outcomes) + lines.join('');
     expect(seen).not.toContain(HEC_TOKEN);
     expect(seen).toContain(MASK);

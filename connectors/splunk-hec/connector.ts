@@ -29,11 +29,11 @@ export class HecConnector implements Connector {
     const outcomes: DeliveryOutcome[] = [];
     let holdBack: DeliveryOutcome | undefined;
     for (const { body, count } of packBodies(batch.map(encode), maxBytes)) {
-      // Once a request must be retried, the rest of the batch waits with it: HEC is busy or
-      // unreachable, and resending in batch order keeps the events in order.
+      // Once a request must be retried, the rest of the batch waits with it: HEC is busy,
+      // unreachable or refusing the token, and resending in batch order keeps the events in order.
       const results = holdBack ? new Array<DeliveryOutcome>(count).fill(holdBack) : await this.#send(body, count, signal);
       outcomes.push(...results);
-      const retry = results.find((o) => o.status === 'retry');
+      const retry = results.find((o) => o.status === 'retry' || o.status === 'unauthorized');
       if (retry && !holdBack) holdBack = { ...retry, reason: `not sent: an earlier request of the batch got ${retry.reason}` };
     }
     return outcomes.map((o) => this.#redacted(o));

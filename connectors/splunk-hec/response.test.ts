@@ -31,8 +31,16 @@ describe('HEC answer classification', () => {
 
   it.each([
     [401, { text: 'Token is required', code: 2 }, 'HEC 401 code 2: Token is required'],
+    [401, { text: 'Invalid authorization', code: 3 }, 'HEC 401 code 3: Invalid authorization'],
     [403, { text: 'Invalid token', code: 4 }, 'HEC 403 code 4: Invalid token'],
     [403, { text: 'Token disabled', code: 1 }, 'HEC 403 code 1: Token disabled'],
+  ])('%i %j: the token refused, for every event (the connector pauses, the events are kept)', (status, body, reason) => {
+    const outcomes = classifyHecAnswer(answer(status, body), 3);
+    expect(outcomes).toHaveLength(3);
+    for (const o of outcomes) expect(o).toMatchObject({ status: 'unauthorized', reason });
+  });
+
+  it.each([
     [400, { text: 'Incorrect index', code: 7 }, 'HEC 400 code 7: Incorrect index'],
     [400, { text: 'Invalid data format', code: 6 }, 'HEC 400 code 6: Invalid data format'], // no event number: the whole body
     [413, 'Content too large', 'HEC 413'],

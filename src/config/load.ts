@@ -218,6 +218,7 @@ function buildConnector(name: string, value: unknown, defaultProxy: string | und
       circuit: {
         failureThreshold: circuit.failure_threshold ?? DEFAULT_CIRCUIT.failureThreshold,
         openForMs: circuit.open_for ?? DEFAULT_CIRCUIT.openForMs,
+        authRetryMs: delivery.auth_retry ?? DEFAULT_CIRCUIT.authRetryMs,
       },
     },
   };

@@ -123,6 +123,8 @@ export const connectorCommon = z.strictObject({
         .optional(),
       /** Opens after `failure_threshold` failed attempts in a row (default 5), probes after `open_for` (default 30s). */
       circuit: z.strictObject({ failure_threshold: z.number().int().min(1).max(1_000).optional(), open_for: duration.optional() }).optional(),
+      /** While the destination refuses the credentials (auth_failed), how often one attempt probes them (default 1m). */
+      auth_retry: duration.refine((ms) => ms >= 1_000, 'at least 1s').optional(),
     })
     .optional(),
   /** HTTP connectors: a proxy URL, or `false` to go direct; default: the config's `proxy`, else the environment's. */

@@ -1,9 +1,10 @@
-import type { Connector, DeliveryOutcome } from '../../connectors/types.js';
+import type { DeliveryOutcome } from '../../connectors/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { DeliveryFailure, Outbox, OutboxEntry } from '../store/types.js';
 import { Backoff } from '../backoff.js';
 import { unlessAborted } from './abort.js';
 import type { Circuit } from './circuit.js';
+import type { ConnectorSlot } from './connector-slot.js';
 import type { DeliveryEvents } from './events.js';
 import type { FailureLog } from './failure-log.js';
 import type { DeliveryOptions } from './options.js';
@@ -13,7 +14,8 @@ import type { RateLimiter } from './rate-limit.js';
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 export interface BatchContext {
-  readonly connector: Connector;
+  /** The worker's connector, replaceable while it runs. */
+  readonly connector: ConnectorSlot;
   readonly outbox: Outbox;
   readonly delivery: DeliveryOptions;
   readonly logger: Logger;
@@ -33,15 +35,18 @@ export interface BatchContext {
 }
 
 type Retry = Extract<DeliveryOutcome, { status: 'retry' }>;
+type Unauthorized = Extract<DeliveryOutcome, { status: 'unauthorized' }>;
 interface Retrying {
   readonly entry: OutboxEntry;
-  readonly outcome: Retry;
+  readonly outcome: Retry | Unauthorized;
 }
 
 /**
  * Delivers one batch until each entry is acked or dead-lettered, or the worker stops (what
  * is left then stays in the outbox). Only the entries still pending are sent again, and the
- * batch keeps one attempt count and one backoff across its attempts.
+ * batch keeps one attempt count and one backoff across its attempts. Refused credentials are
+ * the connector's state, not the events': the circuit holds the attempts (auth_failed) and the
+ * time does not count toward `retry.max_duration`, so nothing is dead-lettered for them.
  */
 export class BatchDelivery {
   constructor(private readonly context: BatchContext) {}
@@ -59,6 +64,12 @@ export class BatchDelivery {
       if (retrying.length === 0) {
         this.context.failures.recovered();
         return;
+      }
+      if (retrying.some((r) => r.outcome.status === 'unauthorized')) {
+        if (this.context.stopping.aborted) return;
+        failingSince = undefined;
+        pending = retrying.map((r) => r.entry);
+        continue;
       }
       // Every pending entry has failed on every attempt so far, so they all fail since the same time.
       failingSince ??= startedAt;
@@ -97,7 +108,7 @@ export class BatchDelivery {
     const signal = AbortSignal.any([aborting, timeout]);
     try {
       const envelopes = entries.map((e) => e.envelope);
-      const outcomes = await unlessAborted(connector.deliver(envelopes, signal), signal);
+      const outcomes = await connector.use((c) => unlessAborted(c.deliver(envelopes, signal), signal));
       if (outcomes.length !== entries.length) {
         throw new Error(`returned ${outcomes.length} outcomes for ${entries.length} events`);
       }
@@ -117,7 +128,7 @@ export class BatchDelivery {
     entries.forEach((entry, i) => {
       const outcome = outcomes[i]!;
       if (outcome.status === 'delivered') delivered.push(entry);
-      else if (outcome.status === 'retry') retrying.push({ entry, outcome });
+      else if (outcome.status === 'retry' || outcome.status === 'unauthorized') retrying.push({ entry, outcome });
       else failed.push([entry, { reason: outcome.reason, attempts, response: outcome.response }]);
     });
     if (delivered.length > 0) {
@@ -146,10 +157,13 @@ export class BatchDelivery {
 }
 
 /**
- * The destination is down when an attempt delivered nothing and something must be retried;
- * one that only rejects events (a 4xx) still shows it answers.
+ * The destination refuses us when it says so of any event; it is down when an attempt
+ * delivered nothing and something must be retried; one that only rejects events (a 4xx) still
+ * shows it answers.
  */
 function reportHealth(circuit: Circuit, outcomes: readonly DeliveryOutcome[]): void {
+  const refused = outcomes.find((o): o is Unauthorized => o.status === 'unauthorized');
+  if (refused) return circuit.unauthorized(refused.reason);
   const retry = outcomes.find((o): o is Retry => o.status === 'retry');
   if (retry && !outcomes.some((o) => o.status === 'delivered')) circuit.failed(retry.reason);
   else circuit.succeeded();
@@ -157,7 +171,7 @@ function reportHealth(circuit: Circuit, outcomes: readonly DeliveryOutcome[]): v
 
 /** The peer's Retry-After wins (the longest asked, capped); our backoff otherwise. */
 function retryDelay(retrying: readonly Retrying[], backoff: Backoff): number {
-  const asked = retrying.flatMap((r) => (r.outcome.retryAfterMs === undefined ? [] : [r.outcome.retryAfterMs]));
+  const asked = retrying.flatMap((r) => (r.outcome.status !== 'retry' || r.outcome.retryAfterMs === undefined ? [] : [r.outcome.retryAfterMs]));
   return asked.length > 0 ? Math.min(Math.max(...asked), MAX_RETRY_AFTER_MS) : backoff.next();
 }
 

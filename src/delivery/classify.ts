@@ -1,13 +1,15 @@
 import type { DeliveryOutcome } from '../../connectors/types.js';
 
 /**
- * The shared reading of an HTTP answer, for connectors that speak HTTP: 2xx delivered;
- * 408, 429 and 5xx worth retrying (honouring Retry-After); any other status is permanent.
- * Destination quirks (HEC codes, Slack's `ok`) stay in the connector, which may override.
+ * The shared reading of an HTTP answer, for connectors that speak HTTP: 2xx delivered; 401 and
+ * 403 our credentials refused; 408, 429 and 5xx worth retrying (honouring Retry-After); any
+ * other status is permanent. Destination quirks (HEC codes, Slack's `ok`) stay in the
+ * connector, which may override.
  */
 export function classifyHttpStatus(status: number, retryAfter: string | null | undefined, response?: string): DeliveryOutcome {
   if (status >= 200 && status < 300) return { status: 'delivered' };
   const reason = `HTTP ${status}`;
+  if (status === 401 || status === 403) return { status: 'unauthorized', reason, ...(response && { response }) };
   if (status === 408 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(retryAfter);
     return { status: 'retry', reason, ...(retryAfterMs !== undefined && { retryAfterMs }), ...(response && { response }) };
@@ -24,8 +26,9 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** A network-level failure (refused, reset, timeout): always worth retrying. */
+/** A network-level failure (refused, reset, timeout): worth retrying; a proxy refusing our credentials is `unauthorized`. */
 export function networkFailure(error: unknown): DeliveryOutcome {
   const e = error as { code?: string; message?: string };
-  return { status: 'retry', reason: `network: ${e.code ?? e.message ?? String(error)}` };
+  const reason = `network: ${e.code ?? e.message ?? String(error)}`;
+  return e.code === 'PROXY_407' ? { status: 'unauthorized', reason } : { status: 'retry', reason };
 }

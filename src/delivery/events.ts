@@ -1,5 +1,5 @@
 import type { OutboxEntry } from '../store/types.js';
-import type { CircuitState } from './circuit.js';
+import type { AuthFailure, CircuitState } from './circuit.js';
 
 /** Hooks a delivery worker calls as it goes, for metrics. Each is optional. */
 export interface DeliveryEvents {
@@ -10,4 +10,6 @@ export interface DeliveryEvents {
   onDeadLettered?(entry: OutboxEntry, reason: string): void;
   /** The connector's circuit breaker changed state. */
   onCircuit?(state: CircuitState): void;
+  /** The destination started refusing the credentials (`auth_failed`), or (undefined) took them again. */
+  onAuthFailure?(failure: AuthFailure | undefined): void;
 }

@@ -33,6 +33,8 @@ export interface CircuitOptions {
   readonly failureThreshold: number;
   /** How long it stays open before one probe attempt is let through, ms. */
   readonly openForMs: number;
+  /** While the destination refuses the credentials: how often one probe attempt is let through, ms. @default DEFAULT_AUTH_RETRY_MS */
+  readonly authRetryMs?: number;
 }
 
 export interface DeliveryOptions {
@@ -48,5 +50,6 @@ export interface DeliveryOptions {
 }
 
 export const DEFAULT_RETRY: RetryOptions = { initialDelayMs: 1_000, maxDelayMs: 60_000, maxDurationMs: 24 * 3_600_000 };
-export const DEFAULT_CIRCUIT: CircuitOptions = { failureThreshold: 5, openForMs: 30_000 };
+export const DEFAULT_AUTH_RETRY_MS = 60_000;
+export const DEFAULT_CIRCUIT: CircuitOptions = { failureThreshold: 5, openForMs: 30_000, authRetryMs: DEFAULT_AUTH_RETRY_MS };
 export const DEFAULT_DELIVERY: DeliveryOptions = { retry: DEFAULT_RETRY, concurrency: 2, timeoutMs: 30_000, circuit: DEFAULT_CIRCUIT };

@@ -4,7 +4,8 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import type { Outbox, OutboxEntry } from '../store/types.js';
 import { unlessAborted } from './abort.js';
 import { BatchDelivery, messageOf } from './batch.js';
-import { Circuit, NEVER_OPEN } from './circuit.js';
+import { Circuit, NEVER_OPEN, type AuthFailure } from './circuit.js';
+import { ConnectorSlot } from './connector-slot.js';
 import type { DeliveryEvents } from './events.js';
 import { FailureLog } from './failure-log.js';
 import { takeBatch } from './fill.js';
@@ -47,6 +48,7 @@ export class DeliveryWorker {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #circuit: Circuit;
+  readonly #connector: ConnectorSlot;
   readonly #batches: BatchDelivery;
   readonly #taken = new KeyedBatches();
   readonly #inFlight = new Set<Promise<void>>();
@@ -69,8 +71,9 @@ export class DeliveryWorker {
     const events = options.events ?? {};
     this.#capacity = options.batch.maxEvents * (delivery.concurrency + 1);
     this.#circuit = new Circuit(delivery.circuit ?? NEVER_OPEN, { logger: this.#logger, events, now: this.#now, sleep: this.#sleep });
+    this.#connector = new ConnectorSlot(options.connector);
     this.#batches = new BatchDelivery({
-      connector: options.connector,
+      connector: this.#connector,
       outbox: options.outbox,
       delivery,
       logger: this.#logger,
@@ -84,6 +87,25 @@ export class DeliveryWorker {
       stopping: this.#stopping.signal,
       aborting: this.#aborting.signal,
     });
+  }
+
+  /** The connector attempts use now; the caller closes it after stop(). */
+  get connector(): Connector {
+    return this.#connector.current;
+  }
+
+  /** Set while the destination refuses the connector's credentials (`auth_failed`). */
+  get authFailure(): AuthFailure | undefined {
+    return this.#circuit.authFailure;
+  }
+
+  /**
+   * Delivers through `next` from now on (new credentials or settings), keeping the outbox,
+   * circuit, rate limit and batches in flight; a paused connector probes at once.
+   */
+  replaceConnector(next: Connector): void {
+    this.#connector.replace(next);
+    this.#circuit.retryNow();
   }
 
   start(): void {

@@ -1,3 +1,4 @@
+import type { AuthFailure } from '../delivery/circuit.js';
 import type { SubscriptionState } from '../source/types.js';
 import type { Store } from '../store/types.js';
 
@@ -10,13 +11,16 @@ export interface Readiness {
 export interface ReadinessInputs {
   readonly store: Pick<Store, 'ping'>;
   readonly subscriptions: ReadonlyMap<string, SubscriptionState>;
+  /** Connectors whose destination refuses their credentials. */
+  readonly authFailures?: ReadonlyMap<string, AuthFailure>;
 }
 
 /**
- * Ready: the store answers and no subscription was stopped by the platform (a rejected API
- * key). A reconnecting subscription is still ready: it heals by itself, a restart would not help.
+ * Ready: the store answers, no subscription was stopped by the platform (a rejected API key)
+ * and no destination refuses its connector's credentials. A reconnecting subscription is still
+ * ready: it heals by itself, a restart would not help.
  */
-export async function readiness({ store, subscriptions }: ReadinessInputs): Promise<Readiness> {
+export async function readiness({ store, subscriptions, authFailures = new Map() }: ReadinessInputs): Promise<Readiness> {
   const problems: string[] = [];
   try {
     await store.ping();
@@ -25,6 +29,9 @@ export async function readiness({ store, subscriptions }: ReadinessInputs): Prom
   }
   for (const [name, state] of subscriptions) {
     if (state.state === 'stopped' && state.fatal) problems.push(`subscription ${name}: ${state.reason}`);
+  }
+  for (const [name, { reason, since }] of authFailures) {
+    problems.push(`connector ${name}: auth_failed since ${new Date(since).toISOString()}: ${reason} (events kept; fix the credential, then SIGHUP)`);
   }
   return { ready: problems.length === 0, problems };
 }

@@ -1,4 +1,4 @@
-import type { CircuitState } from '../delivery/circuit.js';
+import type { AuthFailure, CircuitState } from '../delivery/circuit.js';
 import type { SubscriptionState } from '../source/types.js';
 import type { Store } from '../store/types.js';
 import { readStoreSnapshot, type SnapshotNames, type StoreSnapshot } from './store-snapshot.js';
@@ -11,6 +11,8 @@ import { readStoreSnapshot, type SnapshotNames, type StoreSnapshot } from './sto
 export interface LiveStatus {
   readonly subscriptions: Readonly<Record<string, SubscriptionState>>;
   readonly circuits: Readonly<Record<string, CircuitState>>;
+  /** Connectors whose destination refuses their credentials (absent from older bridges). */
+  readonly authFailures?: Readonly<Record<string, AuthFailure>>;
   readonly store?: StoreSnapshot;
   /** Why `store` is missing. */
   readonly storeError?: string;
@@ -19,10 +21,15 @@ export interface LiveStatus {
 export interface LiveStatusSource {
   subscriptionStates(): ReadonlyMap<string, SubscriptionState>;
   circuitStates(): ReadonlyMap<string, CircuitState>;
+  authFailures(): ReadonlyMap<string, AuthFailure>;
 }
 
 export async function liveStatus(bridge: LiveStatusSource, store: Store, names: SnapshotNames): Promise<LiveStatus> {
-  const states = { subscriptions: Object.fromEntries(bridge.subscriptionStates()), circuits: Object.fromEntries(bridge.circuitStates()) };
+  const states = {
+    subscriptions: Object.fromEntries(bridge.subscriptionStates()),
+    circuits: Object.fromEntries(bridge.circuitStates()),
+    authFailures: Object.fromEntries(bridge.authFailures()),
+  };
   try {
     return { ...states, store: await readStoreSnapshot(store, names) };
   } catch (error) {

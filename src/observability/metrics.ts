@@ -54,6 +54,7 @@ export class BridgeMetrics {
   readonly #reconnects: Counter<'subscription' | 'reason'>;
   readonly #subscriptionState: Gauge<'subscription' | 'state'>;
   readonly #circuitState: Gauge<'connector' | 'state'>;
+  readonly #authFailed: Gauge<'connector'>;
   /** Epoch ms of the last heartbeat event per subscription. */
   readonly #lastHeartbeat = new Map<string, number>();
   readonly #options: BridgeMetricsOptions;
@@ -82,6 +83,12 @@ export class BridgeMetrics {
     this.#reconnects = new Counter({ name: 's4e_bridge_reconnects_total', help: 'Reconnections of the event stream, by reason.', labelNames: ['subscription', 'reason'], registers });
     this.#subscriptionState = new Gauge({ name: 's4e_bridge_subscription_state', help: '1 for the state each subscription is in.', labelNames: ['subscription', 'state'], registers });
     this.#circuitState = new Gauge({ name: 's4e_bridge_circuit_state', help: "1 for the state of each connector's circuit breaker.", labelNames: ['connector', 'state'], registers });
+    this.#authFailed = new Gauge({
+      name: 's4e_bridge_connector_auth_failed',
+      help: 'Whether the destination refuses the connector\'s credentials (auth_failed): 1 while it is paused for that, its outbox kept.',
+      labelNames: ['connector'],
+      registers,
+    });
     // Known series start at 0, so rate() and alerts see the first increase.
     for (const subscription of options.subscriptions) {
       this.#malformed.inc({ subscription }, 0);
@@ -90,6 +97,7 @@ export class BridgeMetrics {
     for (const connector of options.connectors) {
       for (const outcome of OUTCOMES) this.#deliveries.inc({ connector, outcome }, 0);
       this.circuit(connector, 'closed');
+      this.authFailed(connector, false);
     }
 
     const lastHeartbeat = this.#lastHeartbeat;
@@ -206,6 +214,10 @@ export class BridgeMetrics {
 
   circuit(connector: string, state: CircuitState): void {
     for (const s of CIRCUIT_STATES) this.#circuitState.set({ connector, state: s }, s === state ? 1 : 0);
+  }
+
+  authFailed(connector: string, failed: boolean): void {
+    this.#authFailed.set({ connector }, failed ? 1 : 0);
   }
 
   async summary(): Promise<MetricsSummary> {

@@ -25,6 +25,24 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
   };
 }
 
+/** A Redactor that can be taught more secrets: credentials re-read on SIGHUP join those it masks. */
+export interface SecretMask extends Redactor {
+  /** Masks these too, from now on (and still every secret known before). */
+  learn(secrets: Iterable<string>): void;
+}
+
+export function createSecretMask(secrets: Iterable<string>): SecretMask {
+  const known = new Set(secrets);
+  let redact = createRedactor(known);
+  const mask = ((text: string) => redact(text)) as SecretMask;
+  mask.learn = (more) => {
+    const before = known.size;
+    for (const secret of more) known.add(secret);
+    if (known.size > before) redact = createRedactor(known);
+  };
+  return mask;
+}
+
 /** A URL safe to show: query credentials and userinfo masked. */
 export function redactUrl(url: string | URL): string {
   return createRedactor([])(String(url));

@@ -18,6 +18,35 @@ export function skipClock() {
   };
 }
 
+/**
+ * Real time plus skipped short waits (backoff); waits of `holdMs / 2` or more (an open circuit)
+ * are held until `pass()` lets `holdMs` pass, so a test sees the circuit open for as long as it likes.
+ */
+export function heldClock(holdMs: number) {
+  let skipped = 0;
+  const held = new Set<{ ms: number; resolve: () => void }>();
+  return {
+    now: () => Date.now() + skipped,
+    held: () => held.size,
+    sleep: (ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        signal.throwIfAborted();
+        if (ms < holdMs / 2) {
+          skipped += ms;
+          setImmediate(resolve);
+          return;
+        }
+        const wait = { ms, resolve: () => (held.delete(wait), resolve()) };
+        held.add(wait);
+        signal.addEventListener('abort', () => (held.delete(wait), reject(signal.reason)), { once: true });
+      }),
+    pass: () => {
+      skipped += holdMs;
+      for (const wait of [...held]) wait.resolve();
+    },
+  };
+}
+
 export const TEST_BATCH: BatchOptions = { maxEvents: 10, maxBytes: 1_000_000, maxDelayMs: 0 };
 export const TEST_DELIVERY: DeliveryOptions = {
   retry: { initialDelayMs: 100, maxDelayMs: 1_000, maxDurationMs: 3_600_000 },

@@ -4,7 +4,7 @@ import { readiness } from '../../observability/health.js';
 import { startOpsServer, type OpsServer } from '../../observability/http-server.js';
 import { liveStatus } from '../../observability/live-status.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
-import { createRedactor } from '../../observability/redact.js';
+import { createSecretMask, type Redactor } from '../../observability/redact.js';
 import { snapshotNames } from '../../observability/store-snapshot.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
@@ -13,16 +13,18 @@ import { onShutdown } from '../shutdown.js';
 
 export async function runCommand(options: { config: string; logLevel?: string; logFormat?: 'json' | 'pretty' }): Promise<void> {
   const config = loadConfig(options.config);
-  const logger = createLogger({ level: options.logLevel ?? config.log.level, format: options.logFormat ?? config.log.format, secrets: config.secrets });
+  // One mask for the log and the endpoint, taught the secrets a reload reads.
+  const secrets = createSecretMask(config.secrets);
+  const logger = createLogger({ level: options.logLevel ?? config.log.level, format: options.logFormat ?? config.log.format, redact: secrets });
   const store = await openStore(config.store, logger);
   const bridge = new Bridge({ config, store, logger });
   // Listening first: a taken port fails the start before any event is read.
-  const server = await startServer(config, bridge, store, logger).catch(async (error: unknown) => {
+  const server = await startServer(config, bridge, store, logger, secrets).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
   bridge.start();
-  reloadOnHangup(options.config, bridge, logger);
+  reloadOnHangup(options.config, bridge, logger, loadConfig, secrets);
   await onShutdown(logger, async () => {
     await bridge.stop(config.server.shutdownGraceMs);
     await server?.close();
@@ -30,14 +32,14 @@ export async function runCommand(options: { config: string; logLevel?: string; l
   });
 }
 
-function startServer(config: BridgeConfig, bridge: Bridge, store: Store, logger: Logger): Promise<OpsServer | undefined> {
+function startServer(config: BridgeConfig, bridge: Bridge, store: Store, logger: Logger, secrets: Redactor): Promise<OpsServer | undefined> {
   if (!config.server.enabled) return Promise.resolve(undefined);
   return startOpsServer({
     ...config.server.listen,
     registry: bridge.metrics.registry,
-    readiness: () => readiness({ store, subscriptions: bridge.subscriptionStates() }),
+    readiness: () => readiness({ store, subscriptions: bridge.subscriptionStates(), authFailures: bridge.authFailures() }),
     status: () => liveStatus(bridge, store, snapshotNames(config)),
-    redact: createRedactor(config.secrets),
+    redact: secrets,
     logger,
   });
 }

@@ -1,5 +1,5 @@
 import { loadConfig, type BridgeConfig } from '../../config/load.js';
-import type { CircuitState } from '../../delivery/circuit.js';
+import type { AuthFailure, CircuitState } from '../../delivery/circuit.js';
 import type { LiveStatus } from '../../observability/live-status.js';
 import { createLogger } from '../../observability/logger.js';
 import { readStoreSnapshot, snapshotNames, type StoreSnapshot } from '../../observability/store-snapshot.js';
@@ -27,6 +27,8 @@ export interface StatusReport {
   readonly connectors: readonly {
     readonly name: string;
     readonly circuit?: CircuitState;
+    /** Set while the destination refuses the connector's credentials. */
+    readonly authFailed?: AuthFailure;
     readonly backlog: number;
     readonly oldestAgeMs: number;
     readonly deadLetters: number;
@@ -72,6 +74,7 @@ function toReport(endpoint: string | undefined, live: Live, snapshot: StoreSnaps
     connectors: snapshot.connectors.map(({ name, backlog, deadLetters }) => ({
       name,
       ...(status?.circuits[name] && { circuit: status.circuits[name] }),
+      ...(status?.authFailures?.[name] && { authFailed: status.authFailures[name] }),
       backlog: backlog.count,
       oldestAgeMs: backlog.oldestAgeMs,
       deadLetters,
@@ -91,9 +94,14 @@ function renderStatus(report: StatusReport): string {
   ]);
   const connectors = formatTable([
     ['CONNECTOR', 'CIRCUIT', 'BACKLOG', 'OLDEST', 'DEAD LETTERS'],
-    ...report.connectors.map((c) => [c.name, c.circuit ?? unknown, String(c.backlog), c.backlog > 0 ? formatAge(c.oldestAgeMs) : '-', String(c.deadLetters)]),
+    ...report.connectors.map((c) => [c.name, describeCircuit(c, unknown), String(c.backlog), c.backlog > 0 ? formatAge(c.oldestAgeMs) : '-', String(c.deadLetters)]),
   ]);
   return [headline, '', subscriptions, '', connectors].join('\n');
+}
+
+function describeCircuit({ circuit, authFailed }: StatusReport['connectors'][number], unknown: string): string {
+  if (authFailed) return `AUTH_FAILED for ${formatAge(Math.max(0, Date.now() - authFailed.since))}: ${authFailed.reason}`;
+  return circuit ?? unknown;
 }
 
 function describeState(state: SubscriptionState): string {
