@@ -57,16 +57,28 @@ describe('the bridge delivering to Splunk HEC', () => {
     expect((await harness!.bridge.metrics.summary()).retried).toBeGreaterThanOrEqual(1);
   });
 
-  it('dead-letters events HEC refuses for good (403 bad token), with the reason', async () => {
-    const { store, logs } = await connected('wrong-hec-token');
+  it('dead-letters events HEC refuses for good (400 invalid-event-number), with the reason', async () => {
+    const { store, logs } = await connected();
+    receiver.failWhen(() => true);
     const ids = simulator.generate(5, 'finding.new');
     await waitFor(async () => (await store.deadLetters('splunk').count()) === ids.length, 'dead letters');
     const dead = await store.deadLetters('splunk').list(10);
     expect(dead.map((d) => d.envelope.id).sort()).toEqual([...ids].sort());
-    expect(dead[0]).toMatchObject({ attempts: 1, reason: expect.stringMatching(/403/) });
+    expect(dead[0]).toMatchObject({ reason: expect.stringMatching(/^HEC 400 code 6: Invalid data format/) });
+    expect(receiver.eventCount).toBe(0);
+    expect(logs.join('\n')).not.toContain(HEC_TOKEN);
+    expect(JSON.stringify(dead)).not.toContain(HEC_TOKEN);
+  });
+
+  it('keeps the events when HEC refuses the token (403): the connector is auth_failed, nothing dead-lettered', async () => {
+    const { store, logs, bridge } = await connected('wrong-hec-token');
+    const ids = simulator.generate(5, 'finding.new');
+    await waitFor(() => bridge.authFailures().has('splunk'), 'auth_failed');
+    await waitFor(async () => (await store.outbox('splunk').backlog()).count === ids.length, 'the events kept in the outbox');
+    expect(bridge.authFailures().get('splunk')).toMatchObject({ reason: 'HEC 403 code 4: Invalid token' });
+    expect(await store.deadLetters('splunk').count()).toBe(0);
     expect(receiver.eventCount).toBe(0);
     expect(logs.join('\n')).not.toContain('wrong-hec-token');
-    expect(JSON.stringify(dead)).not.toContain('wrong-hec-token');
   });
 
   it('sets a malformed event aside with its reason and goes on with the stream', async () => {

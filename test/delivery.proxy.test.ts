@@ -91,14 +91,14 @@ describe('egress proxy of the HTTP connectors', () => {
     expect(new Set(p.tunnels)).toEqual(new Set([splunk.url, slack.url, jira.url].map((u) => new URL(u).host)));
   });
 
-  it('sends the credentials of the proxy URL; a wrong password is a retry naming the 407, without the password', async () => {
+  it('sends the credentials of the proxy URL; a wrong password is refused credentials (auth_failed) naming the 407, without the password', async () => {
     const p = await proxy({ credentials: `${PROXY_USER}:${PROXY_PASSWORD}` });
     const splunk = await hec();
     const withCredentials = (password: string) => p.url.replace('//', `//${PROXY_USER}:${password}@`);
 
     expect(await hecConnector(splunk.url, withCredentials(PROXY_PASSWORD)).deliver([envelope(1)], neverAborts)).toEqual([{ status: 'delivered' }]);
     const refused = await hecConnector(splunk.url, withCredentials('wrong-password-4411')).deliver([envelope(2)], neverAborts);
-    expect(refused).toEqual([{ status: 'retry', reason: 'network: PROXY_407' }]);
+    expect(refused).toEqual([{ status: 'unauthorized', reason: 'network: PROXY_407' }]);
     expect(p.refused).toEqual([new URL(splunk.url).host]);
     expect(splunk.eventCount).toBe(1);
   });
