@@ -9,6 +9,7 @@ describe('cef_syslog options', () => {
       port: 514,
       transport: 'tcp',
       framing: 'lf',
+      resendWindowMs: 5_000,
       format: 'rfc5424',
       facility: 16,
       app_name: 's4e-bridge',
@@ -24,11 +25,19 @@ describe('cef_syslog options', () => {
     });
   });
 
-  it('defaults tls to port 6514 with octet counting, and udp to 514 without framing', () => {
-    expect(cefSyslogOptions.parse({ host: 'h', transport: 'tls' })).toMatchObject({ port: 6514, framing: 'octet_counting' });
-    const udp = cefSyslogOptions.parse({ host: 'h', transport: 'udp' });
-    expect(udp).toMatchObject({ port: 514 });
-    expect(udp.framing).toBeUndefined();
+  it('defaults tls to port 6514 with octet counting, udp to 514 and relp to 2514, both without framing or resend window', () => {
+    expect(cefSyslogOptions.parse({ host: 'h', transport: 'tls' })).toMatchObject({ port: 6514, framing: 'octet_counting', resendWindowMs: 5_000 });
+    for (const [transport, port] of [['udp', 514], ['relp', 2514]] as const) {
+      const options = cefSyslogOptions.parse({ host: 'h', transport });
+      expect(options).toMatchObject({ port });
+      expect(options.framing).toBeUndefined();
+      expect(options.resendWindowMs).toBeUndefined();
+    }
+  });
+
+  it('reads resend_window as a duration, 0 turning it off', () => {
+    expect(cefSyslogOptions.parse({ host: 'h', resend_window: '30s' }).resendWindowMs).toBe(30_000);
+    expect(cefSyslogOptions.parse({ host: 'h', transport: 'tls', resend_window: 0 }).resendWindowMs).toBe(0);
   });
 
   it('takes facility names and numbers, and overrides single severities', () => {
@@ -55,7 +64,12 @@ describe('cef_syslog options', () => {
   it.each([
     ['a missing host', {}, ['host']],
     ['an unknown key', { host: 'h', protocol: 'tcp' }, []],
-    ['an unknown transport', { host: 'h', transport: 'relp' }, ['transport']],
+    ['an unknown transport', { host: 'h', transport: 'sctp' }, ['transport']],
+    ['framing on relp', { host: 'h', transport: 'relp', framing: 'octet_counting' }, ['framing']],
+    ['a resend_window on relp', { host: 'h', transport: 'relp', resend_window: '5s' }, ['resend_window']],
+    ['a resend_window on udp', { host: 'h', transport: 'udp', resend_window: '5s' }, ['resend_window']],
+    ['a resend_window that is not a duration', { host: 'h', resend_window: 'soon' }, ['resend_window']],
+    ['tls settings on relp', { host: 'h', transport: 'relp', tls: { ca_file: '/ca.pem' } }, ['tls']],
     ['framing on udp', { host: 'h', transport: 'udp', framing: 'lf' }, ['framing']],
     ['LF framing on tls', { host: 'h', transport: 'tls', framing: 'lf' }, ['framing']],
     ['tls settings on tcp', { host: 'h', tls: { ca_file: '/ca.pem' } }, ['tls']],

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { duration } from '../../src/config/units.js';
 import type { Severity } from '../../src/pipeline/severity.js';
 import { FACILITIES } from './syslog.js';
 
@@ -32,10 +33,18 @@ const facilityNames = Object.keys(FACILITIES) as [keyof typeof FACILITIES, ...(k
 export const cefSyslogOptions = z
   .object({
     host: z.string().min(1),
-    /** @default 514 for udp and tcp, 6514 for tls (RFC 5425) */
+    /** @default 514 for udp and tcp, 6514 for tls (RFC 5425), 2514 for relp (rsyslog's examples) */
     port: z.int().min(1).max(65_535).optional(),
-    /** `udp` cannot confirm anything (warned at start). @default 'tcp' */
-    transport: z.enum(['udp', 'tcp', 'tls']).default('tcp'),
+    /**
+     * `udp` cannot confirm anything (warned at start); `tcp` and `tls` confirm the write only
+     * (see resend_window); `relp` (rsyslog's imrelp) acknowledges each record. @default 'tcp'
+     */
+    transport: z.enum(['udp', 'tcp', 'tls', 'relp']).default('tcp'),
+    /**
+     * tcp and tls: on an unexpected close, the records written this long before it are sent
+     * again on the next connection (at least once); 0 turns it off. @default 5s
+     */
+    resend_window: duration.optional(),
     /** @default 'rfc5424' */
     format: z.enum(['rfc5424', 'rfc3164']).default('rfc5424'),
     /**
@@ -88,6 +97,10 @@ export const cefSyslogOptions = z
   .superRefine((options, context) => {
     const issue = (path: (string | number)[], message: string) => context.addIssue({ code: 'custom', path, message });
     if (options.transport === 'udp' && options.framing) issue(['framing'], 'framing applies to tcp and tls; udp sends one record per datagram');
+    if (options.transport === 'relp' && options.framing) issue(['framing'], 'framing applies to tcp and tls; relp frames each record itself');
+    if ((options.transport === 'udp' || options.transport === 'relp') && options.resend_window !== undefined) {
+      issue(['resend_window'], `resend_window applies to tcp and tls; ${options.transport === 'udp' ? 'udp confirms nothing to resend from' : 'relp has every record acknowledged'}`);
+    }
     if (options.transport === 'tls' && options.framing === 'lf') issue(['framing'], 'tls requires octet_counting framing (RFC 5425)');
     const { ca_file, cert_file, key_file, server_name, insecure_skip_verify } = options.tls;
     if (options.transport !== 'tls' && (ca_file || cert_file || key_file || server_name || insecure_skip_verify)) {
@@ -95,10 +108,17 @@ export const cefSyslogOptions = z
     }
     if (Boolean(cert_file) !== Boolean(key_file)) issue(['tls'], 'cert_file and key_file go together');
   })
-  .transform(({ port, framing, ...options }) => ({
-    ...options,
-    port: port ?? (options.transport === 'tls' ? 6514 : 514),
-    framing: options.transport === 'udp' ? undefined : (framing ?? (options.transport === 'tls' ? 'octet_counting' : 'lf')),
-  }));
+  .transform(({ port, framing, resend_window, ...options }) => {
+    const stream = options.transport === 'tcp' || options.transport === 'tls';
+    return {
+      ...options,
+      port: port ?? DEFAULT_PORTS[options.transport],
+      framing: stream ? (framing ?? (options.transport === 'tls' ? 'octet_counting' : 'lf')) : undefined,
+      resendWindowMs: stream ? (resend_window ?? DEFAULT_RESEND_WINDOW_MS) : undefined,
+    };
+  });
+
+const DEFAULT_PORTS = { udp: 514, tcp: 514, tls: 6514, relp: 2514 } as const;
+const DEFAULT_RESEND_WINDOW_MS = 5_000;
 
 export type CefSyslogOptions = z.output<typeof cefSyslogOptions>;

@@ -7,12 +7,13 @@ import { cefSyslogOptions, type CefSyslogOptions } from './config.js';
 import { CefSyslogConnector } from './connector.js';
 import { createCefSyslogEncoder } from './encoder.js';
 import type { SyslogTransport } from './transport.js';
+import { RelpTransport } from './transport-relp.js';
 import { dialTcp, dialTls, StreamTransport } from './transport-stream.js';
 import { UdpTransport } from './transport-udp.js';
 
 export { cefSyslogOptions, type CefSyslogOptions } from './config.js';
 
-/** ArcSight CEF over syslog (RFC 5424 or 3164), on UDP, TCP or TLS. */
+/** ArcSight CEF over syslog (RFC 5424 or 3164), on UDP, TCP, TLS or RELP. */
 export const cefSyslogPlugin: ConnectorPlugin<CefSyslogOptions> = {
   type: 'cef_syslog',
   options: cefSyslogOptions,
@@ -29,13 +30,14 @@ function createTransport(options: CefSyslogOptions, { logger, batch }: Connector
   if (transport === 'udp') {
     logger.warn(
       { host, port },
-      'transport udp cannot confirm delivery (no acknowledgement, no backpressure): events count as delivered once sent; prefer tcp or tls',
+      'transport udp cannot confirm delivery (no acknowledgement, no backpressure): events count as delivered once sent; prefer relp, tcp or tls',
     );
     return new UdpTransport(host, port, logger);
   }
+  if (transport === 'relp') return new RelpTransport(dialTcp(host, port, logger), logger);
   const dial = transport === 'tcp' ? dialTcp(host, port, logger) : dialTls(tlsOptions(options, logger), logger);
-  // The schema sets framing for tcp and tls.
-  return new StreamTransport({ dial, framing: framing!, maxWriteBytes: batch.maxBytes });
+  // The schema sets framing and the resend window for tcp and tls.
+  return new StreamTransport({ dial, framing: framing!, maxWriteBytes: batch.maxBytes, resendWindowMs: options.resendWindowMs!, logger });
 }
 
 function tlsOptions({ host, port, tls }: CefSyslogOptions, logger: Logger): ConnectionOptions {

@@ -3,6 +3,7 @@ import { setImmediate as nextIoTurn } from 'node:timers/promises';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { packBodies } from '../splunk-hec/encoder.js';
+import { MAX_WINDOW_BYTES, ResendWindow } from './resend-window.js';
 import { abortError, type SendResult, type SyslogTransport } from './transport.js';
 
 /*
@@ -26,9 +27,20 @@ export type Dial = (signal: AbortSignal) => Promise<Socket>;
 export interface StreamTransportOptions {
   readonly dial: Dial;
   readonly framing: Framing;
-  /** Most bytes in one write: a batch goes out as few writes of consecutive frames as this allows. */
+  /** Most bytes in one write (and never more than WRITE_CHUNK_BYTES): a batch goes out as consecutive frames in few writes. */
   readonly maxWriteBytes: number;
+  /** On an unexpected close, the records written this long before it are written again on the next connection, ms (0: none). */
+  readonly resendWindowMs: number;
+  readonly logger: Logger;
+  /** Epoch ms; `Date.now` by default. */
+  readonly now?: () => number;
 }
+
+/**
+ * Most bytes in one write. Between writes the transport looks at the connection again, so a
+ * receiver's close (FIN) is noticed within a chunk, not after a whole batch was poured into it.
+ */
+export const WRITE_CHUNK_BYTES = 64 * 1024;
 
 /** Probes of an idle connection, so that a receiver gone silently is noticed before the next write. */
 const KEEPALIVE_MS = 30_000;
@@ -39,23 +51,31 @@ const TLS13_SETTLE_MS = 1_000;
 
 /**
  * One persistent connection, opened on the first send and again on the send after it broke.
- * A record counts as written once the socket's write callback succeeded for it; syslog has no
- * acknowledgement, so a receiver that dies with our records unread in its buffers loses them.
+ * A record counts as written once the socket's write callback succeeded for it. Syslog has no
+ * acknowledgement: a receiver that closes with our records unread in its buffers (or ours) loses
+ * them, so the records written in the resend window before an unexpected close are written
+ * again, first, on the next connection (ResendWindow). Writes are WRITE_CHUNK_BYTES at most,
+ * the connection checked before each.
  */
 export class StreamTransport implements SyslogTransport {
   #socket: Socket | undefined;
   #dialing: Promise<Socket> | undefined;
   #closed = false;
+  readonly #window: ResendWindow;
+  readonly #chunkBytes: number;
 
-  constructor(private readonly options: StreamTransportOptions) {}
+  constructor(private readonly options: StreamTransportOptions) {
+    this.#window = new ResendWindow(options.resendWindowMs, options.now ?? Date.now);
+    this.#chunkBytes = Math.min(options.maxWriteBytes, WRITE_CHUNK_BYTES);
+  }
 
   async send(records: readonly string[], signal: AbortSignal): Promise<SendResult> {
-    const { framing, maxWriteBytes } = this.options;
     let written = 0;
     try {
-      for (const { body, count } of packBodies(records.map((r) => frame(r, framing)), maxWriteBytes)) {
+      for (const { frames, body } of this.#chunks(records.map((r) => frame(r, this.options.framing)))) {
         await write(await this.#connection(signal), body, signal);
-        written += count;
+        this.#window.written(frames);
+        written += frames.length;
       }
       return { written };
     } catch (error) {
@@ -68,9 +88,14 @@ export class StreamTransport implements SyslogTransport {
   }
 
   async close(): Promise<void> {
+    // Records a receiver may have lost just before: one try to write them, within the grace.
+    if (this.#window.pending.length > 0 && !this.#closed) await this.#connection(AbortSignal.timeout(CLOSE_GRACE_MS)).catch(() => {});
     this.#closed = true;
     const socket = this.#socket;
     this.#socket = undefined;
+    if (this.#window.pending.length > 0) {
+      this.options.logger.warn({ records: this.#window.pending.length }, 'stopping with records the syslog receiver may have lost not re-sent');
+    }
     if (!socket || socket.destroyed) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
@@ -88,9 +113,9 @@ export class StreamTransport implements SyslogTransport {
     await nextIoTurn();
     if (this.#closed) throw new Error('transport closed');
     const current = this.#socket;
-    if (current && current.writable && !current.readableEnded) return current;
+    if (current && current.writable && !current.readableEnded && !current.destroyed) return current;
+    if (current) this.#lost(current);
     current?.destroy();
-    this.#socket = undefined;
     this.#dialing ??= this.#dial(signal);
     return this.#dialing;
   }
@@ -102,10 +127,50 @@ export class StreamTransport implements SyslogTransport {
         socket.destroy();
         throw new Error('transport closed');
       }
+      await this.#resend(socket, signal);
+      // The receiver's FIN, a reset or an error: whatever ends it first, the window is unconfirmed.
+      const lost = () => this.#lost(socket);
+      socket.once('end', lost).once('close', lost);
       this.#socket = socket;
       return socket;
     } finally {
       this.#dialing = undefined;
+    }
+  }
+
+  /** Writes what the last connection may have lost, before anything new; a failure ends this connection too. */
+  async #resend(socket: Socket, signal: AbortSignal): Promise<void> {
+    if (this.#window.pending.length === 0) return;
+    try {
+      for (const { frames, body } of this.#chunks(this.#window.pending)) {
+        await write(socket, body, signal);
+        this.#window.resent(frames.length);
+      }
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+  }
+
+  /** The connection ended without our asking (at most once per socket). */
+  #lost(socket: Socket): void {
+    if (socket !== this.#socket || this.#closed) return;
+    this.#socket = undefined;
+    const { records, truncated } = this.#window.lost();
+    if (records === 0) return;
+    const windowMs = this.options.resendWindowMs;
+    this.options.logger.warn(
+      { records, windowMs, ...(truncated && { windowCutToBytes: MAX_WINDOW_BYTES }) },
+      `the syslog receiver closed the connection: the records written in the last ${windowMs} ms go again on the next connection (at least once)`,
+    );
+  }
+
+  /** Framed records in writes of at most the chunk size, each with its frames. */
+  *#chunks(frames: readonly string[]): Generator<{ frames: readonly string[]; body: string }> {
+    let at = 0;
+    for (const { body, count } of packBodies(frames, this.#chunkBytes)) {
+      yield { frames: frames.slice(at, at + count), body };
+      at += count;
     }
   }
 }
