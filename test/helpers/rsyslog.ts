@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './redis-server.js';
 
 /**
  * Debian's rsyslog (rsyslogd), with imrelp (rsyslog-relp) and the gtls stream driver
@@ -40,14 +41,6 @@ export interface Rsyslog {
   /** SIGTERM (rsyslog's own clean shutdown), wait for the exit, start again on the same ports. */
   restart(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Each input writes `%rawmsg%` (the record as received, framing removed) to `<input>.log`. */
