@@ -183,7 +183,8 @@ export class Bridge {
       for (const next of config.connectors) {
         const current = this.#workers.get(next.name)?.config;
         if (!current || current.type !== next.type || sameSettings(current, next)) continue;
-        rebuilt.set(next.name, this.#createConnector(next));
+        // The worker keeps batching as it started (a new `batch` needs a restart).
+        rebuilt.set(next.name, this.#createConnector({ ...next, batch: current.batch }));
       }
     } catch (error) {
       for (const connector of rebuilt.values()) void connector.close();

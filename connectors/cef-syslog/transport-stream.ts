@@ -112,11 +112,13 @@ export class StreamTransport implements SyslogTransport {
     // now, rather than after our bytes went into the dead connection with a successful write.
     await nextIoTurn();
     if (this.#closed) throw new Error('transport closed');
+    // A connection being opened is not ready before what the last one lost was written again.
+    if (this.#dialing) return this.#dialing;
     const current = this.#socket;
     if (current && current.writable && !current.readableEnded && !current.destroyed) return current;
     if (current) this.#lost(current);
     current?.destroy();
-    this.#dialing ??= this.#dial(signal);
+    this.#dialing = this.#dial(signal);
     return this.#dialing;
   }
 
@@ -127,11 +129,11 @@ export class StreamTransport implements SyslogTransport {
         socket.destroy();
         throw new Error('transport closed');
       }
-      await this.#resend(socket, signal);
       // The receiver's FIN, a reset or an error: whatever ends it first, the window is unconfirmed.
       const lost = () => this.#lost(socket);
       socket.once('end', lost).once('close', lost);
       this.#socket = socket;
+      await this.#resend(socket, signal);
       return socket;
     } finally {
       this.#dialing = undefined;
@@ -147,6 +149,7 @@ export class StreamTransport implements SyslogTransport {
         this.#window.resent(frames.length);
       }
     } catch (error) {
+      this.#lost(socket);
       socket.destroy();
       throw error;
     }
