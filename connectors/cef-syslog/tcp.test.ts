@@ -156,6 +156,27 @@ describe('cef_syslog over TCP', () => {
     expect(lines.join('')).toMatch(/"records":40,"windowMs":5000,.*"msg":"the syslog receiver closed the connection: the records written in the last 5000 ms go again/);
   });
 
+  it('on stop, writes what a receiver may have lost if it is back; says how many it could not, if not', async () => {
+    const port = await closedPort();
+    const run = async (receiverBack: boolean) => {
+      const deaf = await deafReceiver(port);
+      const { logger, lines } = captureLogger();
+      const c = createCefConnector({ port }, { logger });
+      expect(statuses(await c.deliver(envelopes(5), neverAborts))).toEqual(new Array(5).fill('delivered'));
+      await deaf.reset();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const back = receiverBack ? await startSyslogReceiver({ transport: 'tcp', port }) : undefined;
+      await c.close();
+      await back?.close();
+      return { lines: lines.join(''), got: back ? externalIds(back.messages()) : [] };
+    };
+    const up = await run(true);
+    expect(up.got).toEqual(ids(envelopes(5)));
+    expect(up.lines).not.toContain('not re-sent');
+    const down = await run(false);
+    expect(down.lines).toMatch(/"records":5,.*"msg":"stopping with records the syslog receiver may have lost not re-sent"/);
+  });
+
   it('with resend_window: 0, what the receiver lost with the connection stays lost (plain syslog)', async () => {
     const port = await closedPort();
     const deaf = await deafReceiver(port);
