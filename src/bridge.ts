@@ -161,6 +161,7 @@ export class Bridge {
       auth: source.auth,
       events: subscription.events,
       assetId: subscription.assetId,
+      notFound: 'no event stream at this URL; check source.base_url',
       heartbeatTimeoutMs: source.heartbeatTimeoutMs,
       connectTimeoutMs: source.connectTimeoutMs,
       reconnect: source.reconnect,

@@ -58,9 +58,11 @@ describe('the bridge log', () => {
     await waitFor(() => lines().filter((l) => l.msg === 'event stream connected').length === 2, 'the second connection');
     const reconnecting = lines().filter((l) => l.msg === 'reconnecting to the event stream');
     expect(reconnecting).toEqual([expect.objectContaining({ level: 'warn', subscription: 'all', reason: expect.any(String), delayMs: expect.any(Number) })]);
+    // Where it connects is said at info, the API key masked in the URL.
     expect(lines().filter((l) => l.msg === 'connecting to the event stream')).toContainEqual(
-      expect.objectContaining({ level: 'debug', url: expect.stringContaining('token=[REDACTED]') }),
+      expect.objectContaining({ level: 'info', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/events\/stream\?token=\[REDACTED\]$/) }),
     );
+    expect(lines().find((l) => l.msg === 'event stream connected')).toMatchObject({ url: expect.stringContaining('token=[REDACTED]') });
   });
 
   it('--log-format pretty writes readable lines, masked the same way', async () => {
