@@ -5,9 +5,13 @@ import type { SubscriptionConfig } from './config/schema.js';
 import { Coordinator } from './coordination/coordinator.js';
 import type { CircuitState } from './delivery/circuit.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { ConnectorHealth } from './observability/connector-health.js';
+import { GapLog } from './observability/gaps.js';
+import { storeCheck, type HealthCheck } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import { BridgeMetrics } from './observability/metrics.js';
 import { snapshotNames } from './observability/store-snapshot.js';
+import { SubscriptionHealth } from './observability/subscription-health.js';
 import { decodeEvent, type WireEvent } from './pipeline/decode.js';
 import { DigestFlusher } from './pipeline/digest.js';
 import type { Envelope } from './pipeline/envelope.js';
@@ -44,12 +48,13 @@ export class Bridge {
   readonly #digests: DigestFlusher;
   readonly #unknownSeverities = new UnknownSeverities();
   readonly #subscriptions = new Map<string, SseSubscription>();
-  readonly #states = new Map<string, SubscriptionState>();
-  readonly #circuits = new Map<string, CircuitState>();
+  readonly #subscriptionHealth: SubscriptionHealth;
+  readonly #connectorHealth: ConnectorHealth;
   readonly #workers: DeliveryWorker[] = [];
   readonly #connectors: Connector[] = [];
   /** Subscriptions whose checkpoint gap was already reported, so it is said once per gap. */
   readonly #gapReported = new Set<string>();
+  readonly #gaps: GapLog;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
@@ -58,7 +63,19 @@ export class Bridge {
     this.#digests = new DigestFlusher({ store: options.store, logger: options.logger.child({ component: 'digest' }) });
     this.#digests.setRoutes(options.config.routes);
     this.metrics = new BridgeMetrics({ store: options.store, ...snapshotNames(options.config) });
-    this.coordinator = new Coordinator({ config: options.config, store: options.store, logger: options.logger, registry: this.metrics.registry, fetch: options.fetch });
+    const { source, server } = options.config;
+    // A reconnect waits at most max_delay, then connect_timeout for the answer: longer is not a blip.
+    this.#subscriptionHealth = new SubscriptionHealth({ notReadyAfterMs: source.reconnect.maxDelayMs + source.connectTimeoutMs, unhealthyAfterMs: server.unhealthyAfterMs });
+    this.#connectorHealth = new ConnectorHealth(options.config.connectors.map((c) => c.name));
+    this.#gaps = new GapLog(options.store, options.config.subscriptions.map((s) => s.name), source.gapRetentionMs);
+    this.coordinator = new Coordinator({
+      config: options.config,
+      store: options.store,
+      logger: options.logger,
+      registry: this.metrics.registry,
+      fetch: options.fetch,
+      onBackfill: (until, done) => this.#gaps.backfilled(until, done),
+    });
   }
 
   /** The rules and routes in force. */
@@ -88,7 +105,6 @@ export class Bridge {
       const log = logger.child({ connector: c.name });
       const connector = c.plugin.create(c.options, { name: c.name, logger: log, batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl });
       this.#connectors.push(connector);
-      this.#circuits.set(c.name, 'closed');
       const worker = new DeliveryWorker({
         connectorName: c.name,
         connector,
@@ -98,10 +114,13 @@ export class Bridge {
         logger,
         events: {
           onDelivered: (_, latenciesMs) => this.metrics.delivered(c.name, latenciesMs),
-          onRetry: () => this.metrics.retried(c.name),
+          onRetry: (reason) => {
+            this.metrics.retried(c.name);
+            this.#connectorHealth.failed(c.name, reason);
+          },
           onDeadLettered: () => this.metrics.deadLettered(c.name),
           onCircuit: (state) => {
-            this.#circuits.set(c.name, state);
+            this.#connectorHealth.circuit(c.name, state);
             this.metrics.circuit(c.name, state);
           },
         },
@@ -140,14 +159,25 @@ export class Bridge {
     return this.#ingest(subscription, batch);
   }
 
-  /** The last known state of each subscription. */
+  /** The last known state of each subscription this replica holds. */
   subscriptionStates(): ReadonlyMap<string, SubscriptionState> {
-    return this.#states;
+    return this.#subscriptionHealth.states();
   }
 
   /** The circuit-breaker state of each connector. */
   circuitStates(): ReadonlyMap<string, CircuitState> {
-    return this.#circuits;
+    return this.#connectorHealth.circuits();
+  }
+
+  /**
+   * What `/healthz` (liveness: would a restart help?) and `/readyz` (readiness: does every part
+   * work now?) check, one named part per line; see README, Operations.
+   */
+  healthChecks(): { readonly liveness: readonly HealthCheck[]; readonly readiness: readonly HealthCheck[] } {
+    return {
+      liveness: [this.#subscriptionHealth.liveness],
+      readiness: [storeCheck(this.#options.store), this.#subscriptionHealth.readiness, this.#connectorHealth.readiness, this.#gaps.readiness],
+    };
   }
 
   #subscribe(subscription: SubscriptionConfig, fence?: Fence): void {
@@ -172,7 +202,7 @@ export class Bridge {
       resumeFrom: () => this.#resumeFrom(subscription.name, log),
       onEvents: (batch) => this.#ingest(subscription.name, batch, fence),
       onState: (state) => {
-        this.#states.set(subscription.name, state);
+        this.#subscriptionHealth.set(subscription.name, state);
         this.metrics.subscriptionState(subscription.name, state);
       },
     });
@@ -187,7 +217,7 @@ export class Bridge {
     if (!sse) return;
     this.#subscriptions.delete(name);
     await sse.stop();
-    this.#states.delete(name);
+    this.#subscriptionHealth.delete(name);
   }
 
   /** The checkpoint to resume from; warns once when it is older than the replay buffer, and has the gap backfilled. */
@@ -198,10 +228,17 @@ export class Bridge {
     const window = this.#options.config.source.replayWindowMs;
     if (age > window && !this.#gapReported.has(subscription)) {
       this.#gapReported.add(subscription);
-      log.warn(
-        { checkpoint: checkpoint.id, missedFrom: new Date(checkpoint.at).toISOString(), missedUntil: new Date().toISOString() },
+      const backfill = this.#options.config.backfill.enabled;
+      const until = Date.now();
+      // Without a backfill nothing brings those events back: an error, not a warning.
+      log[backfill ? 'warn' : 'error'](
+        { checkpoint: checkpoint.id, missedFrom: new Date(checkpoint.at).toISOString(), missedUntil: new Date(until).toISOString(), backfill },
         `the checkpoint is ${Math.round(age / 1000)} s old, beyond the platform's ${Math.round(window / 1000)} s replay buffer: events in the window may have been missed`,
       );
+      this.metrics.gap(subscription);
+      await this.#gaps
+        .record({ subscription, from: checkpoint.at, until, checkpoint: checkpoint.id, backfill: backfill ? 'pending' : 'off' })
+        .catch((error: Error) => log.warn({ err: error.message }, 'could not record the gap in the store (status and /readyz will not show it)'));
       this.coordinator.gap(subscription, checkpoint);
     } else if (age <= window) {
       this.#gapReported.delete(subscription);

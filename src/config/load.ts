@@ -80,6 +80,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   if (issues.length > 0) throw new ConfigError(file, issues);
 
   const secrets = new Set<string>([config.source.apiKey, ...injected]);
+  if (config.server.token) secrets.add(config.server.token);
   for (const c of connectors) for (const s of c.plugin.secrets(c.options)) if (s) secrets.add(s);
   if (config.store.redisUrl) {
     const password = safeUrl(config.store.redisUrl)?.password;

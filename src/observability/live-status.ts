@@ -1,6 +1,7 @@
 import type { CircuitState } from '../delivery/circuit.js';
 import type { SubscriptionState } from '../source/types.js';
 import type { Store } from '../store/types.js';
+import type { Health } from './health.js';
 import { readStoreSnapshot, type SnapshotNames, type StoreSnapshot } from './store-snapshot.js';
 
 /**
@@ -11,6 +12,8 @@ import { readStoreSnapshot, type SnapshotNames, type StoreSnapshot } from './sto
 export interface LiveStatus {
   readonly subscriptions: Readonly<Record<string, SubscriptionState>>;
   readonly circuits: Readonly<Record<string, CircuitState>>;
+  /** What `/readyz` says: each failing part, `part: problem`. */
+  readonly readiness: { readonly ready: boolean; readonly problems: readonly string[] };
   readonly store?: StoreSnapshot;
   /** Why `store` is missing. */
   readonly storeError?: string;
@@ -21,8 +24,13 @@ export interface LiveStatusSource {
   circuitStates(): ReadonlyMap<string, CircuitState>;
 }
 
-export async function liveStatus(bridge: LiveStatusSource, store: Store, names: SnapshotNames): Promise<LiveStatus> {
-  const states = { subscriptions: Object.fromEntries(bridge.subscriptionStates()), circuits: Object.fromEntries(bridge.circuitStates()) };
+export async function liveStatus(bridge: LiveStatusSource, store: Store, names: SnapshotNames, readiness: () => Promise<Health>): Promise<LiveStatus> {
+  const ready = await readiness();
+  const states = {
+    subscriptions: Object.fromEntries(bridge.subscriptionStates()),
+    circuits: Object.fromEntries(bridge.circuitStates()),
+    readiness: { ready: ready.ok, problems: ready.parts.flatMap((p) => (p.problem === undefined ? [] : [`${p.part}: ${p.problem}`])) },
+  };
   try {
     return { ...states, store: await readStoreSnapshot(store, names) };
   } catch (error) {

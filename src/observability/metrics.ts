@@ -52,6 +52,7 @@ export class BridgeMetrics {
   readonly #deliveries: Counter<'connector' | 'outcome'>;
   readonly #latency: BatchHistogram;
   readonly #reconnects: Counter<'subscription' | 'reason'>;
+  readonly #gaps: Counter<'subscription'>;
   readonly #subscriptionState: Gauge<'subscription' | 'state'>;
   readonly #circuitState: Gauge<'connector' | 'state'>;
   /** Epoch ms of the last heartbeat event per subscription. */
@@ -82,10 +83,12 @@ export class BridgeMetrics {
     this.#reconnects = new Counter({ name: 's4e_bridge_reconnects_total', help: 'Reconnections of the event stream, by reason.', labelNames: ['subscription', 'reason'], registers });
     this.#subscriptionState = new Gauge({ name: 's4e_bridge_subscription_state', help: '1 for the state each subscription is in.', labelNames: ['subscription', 'state'], registers });
     this.#circuitState = new Gauge({ name: 's4e_bridge_circuit_state', help: "1 for the state of each connector's circuit breaker.", labelNames: ['connector', 'state'], registers });
+    this.#gaps = new Counter({ name: 's4e_bridge_gaps_total', help: 'Resumes from a checkpoint older than the replay buffer: events may have been missed.', labelNames: ['subscription'], registers });
     // Known series start at 0, so rate() and alerts see the first increase.
     for (const subscription of options.subscriptions) {
       this.#malformed.inc({ subscription }, 0);
       this.#duplicates.inc({ subscription }, 0);
+      this.#gaps.inc({ subscription }, 0);
     }
     for (const connector of options.connectors) {
       for (const outcome of OUTCOMES) this.#deliveries.inc({ connector, outcome }, 0);
@@ -120,6 +123,16 @@ export class BridgeMetrics {
     );
     this.#storeGauge('s4e_bridge_dead_letters', 'Events in each connector\'s dead letters.', ['connector'], (s) =>
       s.connectors.map((c) => [{ connector: c.name }, c.deadLetters]),
+    );
+    // Every subscription's series, 0 when it has no open gap, so that an alert sees the change.
+    this.#storeGauge('s4e_bridge_gap_open', 'Whether events may have been missed on each subscription and the gap is not yet acknowledged, backfilled or aged out.', ['subscription'], (s) =>
+      options.subscriptions.map((subscription) => [{ subscription }, s.gaps.some((g) => g.subscription === subscription) ? 1 : 0]),
+    );
+    this.#storeGauge('s4e_bridge_gap_start_timestamp_seconds', 'Start of each open gap: the time of the checkpointed event (Unix seconds).', ['subscription'], (s) =>
+      s.gaps.map((g) => [{ subscription: g.subscription }, g.from / 1000]),
+    );
+    this.#storeGauge('s4e_bridge_gap_end_timestamp_seconds', 'End of each open gap: when the stream was resumed (Unix seconds).', ['subscription'], (s) =>
+      s.gaps.map((g) => [{ subscription: g.subscription }, g.until / 1000]),
     );
     this.#storeGauge('s4e_bridge_checkpoint_age_seconds', "Seconds since the event each subscription's checkpoint points at was received.", ['subscription'], (s) =>
       s.subscriptions.flatMap((sub) => (sub.checkpoint ? [[{ subscription: sub.name }, (Date.now() - sub.checkpoint.at) / 1000]] : [])),
@@ -202,6 +215,11 @@ export class BridgeMetrics {
   subscriptionState(subscription: string, state: SubscriptionState): void {
     for (const s of SUBSCRIPTION_STATES) this.#subscriptionState.set({ subscription, state: s }, s === state.state ? 1 : 0);
     if (state.state === 'reconnecting') this.#reconnects.inc({ subscription, reason: reconnectReason(state.reason) });
+  }
+
+  /** A subscription resumed from a checkpoint older than the replay buffer. */
+  gap(subscription: string): void {
+    this.#gaps.inc({ subscription });
   }
 
   circuit(connector: string, state: CircuitState): void {
