@@ -11,6 +11,7 @@ import { localSocketPath } from '../../ops/local-socket.js';
 import { storeOperations } from '../../ops/operations.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
+import { checkDescriptorLimit } from '../descriptor-limit.js';
 import { reloadOnHangup } from '../reload.js';
 import { onShutdown } from '../shutdown.js';
 
@@ -26,6 +27,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const load = (file: string) => withListen(loadConfig(file), options.listen);
   const config = load(options.config);
   const logger = createLogger({ level: options.logLevel ?? config.log.level, format: options.logFormat ?? config.log.format, secrets: config.secrets });
+  checkDescriptorLimit(logger);
   const store = await openStore(config.store, logger);
   const bridge = new Bridge({ config, store, logger });
   // Listening first: a taken port fails the start before any event is read.
