@@ -10,7 +10,8 @@ import { GapLog } from './observability/gaps.js';
 import { storeCheck, type HealthCheck } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import { BridgeMetrics } from './observability/metrics.js';
-import { snapshotNames } from './observability/store-snapshot.js';
+import { readStoreSnapshot, snapshotNames } from './observability/store-snapshot.js';
+import { SummaryLog } from './observability/summary-log.js';
 import { SubscriptionHealth } from './observability/subscription-health.js';
 import { decodeEvent, type WireEvent } from './pipeline/decode.js';
 import { DigestFlusher } from './pipeline/digest.js';
@@ -55,6 +56,7 @@ export class Bridge {
   /** Subscriptions whose checkpoint gap was already reported, so it is said once per gap. */
   readonly #gapReported = new Set<string>();
   readonly #gaps: GapLog;
+  readonly #summary: SummaryLog;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
@@ -68,6 +70,13 @@ export class Bridge {
     this.#subscriptionHealth = new SubscriptionHealth({ notReadyAfterMs: source.reconnect.maxDelayMs + source.connectTimeoutMs, unhealthyAfterMs: server.unhealthyAfterMs });
     this.#connectorHealth = new ConnectorHealth(options.config.connectors.map((c) => c.name));
     this.#gaps = new GapLog(options.store, options.config.subscriptions.map((s) => s.name), source.gapRetentionMs);
+    this.#summary = new SummaryLog({
+      intervalMs: options.config.log.summaryIntervalMs,
+      logger: options.logger,
+      totals: () => this.metrics.summary(),
+      snapshot: () => readStoreSnapshot(options.store, snapshotNames(options.config)),
+      subscriptions: () => this.subscriptionStates(),
+    });
     this.coordinator = new Coordinator({
       config: options.config,
       store: options.store,
@@ -135,6 +144,7 @@ export class Bridge {
       ingest: (subscription, batch) => this.#ingest(subscription, batch),
     });
     this.#digests.start();
+    this.#summary.start();
     logger.info(
       { subscriptions: config.subscriptions.map((s) => s.name), connectors: config.connectors.map((c) => c.name), tier: config.source.tier },
       'bridge started',
@@ -143,6 +153,7 @@ export class Bridge {
 
   /** Stops reading, lets in-flight deliveries finish within `graceMs`, closes connectors. */
   async stop(graceMs = 10_000): Promise<void> {
+    this.#summary.stop();
     await this.coordinator.stop();
     await Promise.all([...this.#subscriptions.values()].map((s) => s.stop()));
     await this.#digests.stop();

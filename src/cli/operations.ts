@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { BridgeConfig } from '../config/load.js';
-import { createLogger } from '../observability/logger.js';
 import { BridgeClient, BridgeRequestError, bridgeOperations } from '../ops/client.js';
 import { localSocketPath } from '../ops/local-socket.js';
 import { storeOperations, type Operations } from '../ops/operations.js';
 import { StoreInUseError } from '../store/errors.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
+import { cliLogger } from './cli-logger.js';
 import { defaultEndpoint } from './endpoint.js';
 
 /**
@@ -18,7 +18,7 @@ import { defaultEndpoint } from './endpoint.js';
 export async function withOperations<T>(config: BridgeConfig, endpoint: string | undefined, use: (operations: Operations) => Promise<T>): Promise<T> {
   if (endpoint !== undefined) return throughBridge(new BridgeClient({ url: endpoint, token: config.server.token }), undefined, use);
   // Store warnings (Redis lost) go to stderr, so stdout stays the command's answer.
-  const logger = createLogger({ level: 'warn', secrets: config.secrets, destination: process.stderr });
+  const logger = cliLogger(config.secrets);
   let store: Store;
   try {
     store = await openStore(config.store, logger);

@@ -132,8 +132,11 @@ const log = z
   .strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     format: z.enum(['json', 'pretty']).default('json'),
+    /** An info line with what was received, delivered and is waiting, this often; 0: none. */
+    summary_interval: duration.refine((ms) => ms === 0 || ms >= 1_000, '0 (off) or at least 1s').default(60_000),
   })
-  .default({ level: 'info', format: 'json' });
+  .default({ level: 'info', format: 'json', summary_interval: 60_000 })
+  .transform((l) => ({ level: l.level, format: l.format, summaryIntervalMs: l.summary_interval }));
 
 /** `host:port`, `[v6]:port` or `:port` (every interface). */
 const LISTEN = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/;

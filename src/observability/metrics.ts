@@ -27,6 +27,8 @@ export interface MetricsSummary {
   readonly deadLettered: number;
   readonly malformed: number;
   readonly duplicates: number;
+  /** Per connector: events delivered and dead-lettered. */
+  readonly byConnector: ReadonlyMap<string, { readonly delivered: number; readonly deadLettered: number }>;
 }
 
 type Labels = Partial<Record<string, string>>;
@@ -241,6 +243,13 @@ export class BridgeMetrics {
     }
     const total = (values: readonly { value: number; labels: Partial<Record<string, string | number>> }[], outcome?: string) =>
       values.filter((v) => outcome === undefined || v.labels.outcome === outcome).reduce((sum, v) => sum + v.value, 0);
+    const byConnector = new Map<string, { delivered: number; deadLettered: number }>();
+    for (const { labels, value } of deliveries.values) {
+      const counts = byConnector.get(String(labels.connector)) ?? { delivered: 0, deadLettered: 0 };
+      if (labels.outcome === 'delivered') counts.delivered += value;
+      else if (labels.outcome === 'dead_lettered') counts.deadLettered += value;
+      byConnector.set(String(labels.connector), counts);
+    }
     return {
       received: total(received.values),
       receivedByType,
@@ -250,6 +259,7 @@ export class BridgeMetrics {
       deadLettered: total(deliveries.values, 'dead_lettered'),
       malformed: total(malformed.values),
       duplicates: total(duplicates.values),
+      byConnector,
     };
   }
 

@@ -3,12 +3,12 @@ import { loadConfig, type BridgeConfig } from '../../config/load.js';
 import type { CircuitState } from '../../delivery/circuit.js';
 import type { Gap } from '../../observability/gaps.js';
 import type { LiveStatus } from '../../observability/live-status.js';
-import { createLogger } from '../../observability/logger.js';
 import { readStoreSnapshot, snapshotNames, type StoreSnapshot } from '../../observability/store-snapshot.js';
 import type { SubscriptionState } from '../../source/types.js';
 import { BridgeClient, BridgeRequestError } from '../../ops/client.js';
 import { localSocketPath } from '../../ops/local-socket.js';
 import { openStore } from '../../store/open.js';
+import { cliLogger } from '../cli-logger.js';
 import { defaultEndpoint } from '../endpoint.js';
 import { formatAge, formatTable } from '../table.js';
 import { gapTable } from './gaps.js';
@@ -61,7 +61,7 @@ export async function statusCommand(options: StatusOptions): Promise<void> {
 
 async function readStore(config: BridgeConfig): Promise<StoreSnapshot> {
   // Store warnings (Redis lost) go to stderr, so stdout stays the command's answer.
-  const store = await openStore(config.store, createLogger({ level: 'warn', secrets: config.secrets, destination: process.stderr }));
+  const store = await openStore(config.store, cliLogger(config.secrets));
   try {
     return await readStoreSnapshot(store, snapshotNames(config));
   } finally {
