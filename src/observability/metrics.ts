@@ -27,6 +27,8 @@ export interface MetricsSummary {
   readonly deadLettered: number;
   readonly malformed: number;
   readonly duplicates: number;
+  /** Events each route matched. */
+  readonly routedByRoute: ReadonlyMap<string, number>;
   /** Per connector: events delivered and dead-lettered. */
   readonly byConnector: ReadonlyMap<string, { readonly delivered: number; readonly deadLettered: number }>;
 }
@@ -229,11 +231,12 @@ export class BridgeMetrics {
   }
 
   async summary(): Promise<MetricsSummary> {
-    const [received, deliveries, malformed, duplicates] = await Promise.all([
+    const [received, deliveries, malformed, duplicates, routed] = await Promise.all([
       this.#received.get(),
       this.#deliveries.get(),
       this.#malformed.get(),
       this.#duplicates.get(),
+      this.#routed.get(),
     ]);
     const receivedByType = new Map<string, number>();
     const receivedBySeverity = new Map<string, number>();
@@ -259,6 +262,7 @@ export class BridgeMetrics {
       deadLettered: total(deliveries.values, 'dead_lettered'),
       malformed: total(malformed.values),
       duplicates: total(duplicates.values),
+      routedByRoute: new Map(routed.values.map(({ labels, value }) => [String(labels.route), value])),
       byConnector,
     };
   }
