@@ -1,8 +1,6 @@
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHecReceiver } from '../src/demo/hec-receiver.js';
 import { decodeEvent } from '../src/pipeline/decode.js';
@@ -11,7 +9,7 @@ import { createRedisStore } from '../src/store/redis/redis-store.js';
 import type { IngestItem } from '../src/store/types.js';
 import { runCli, waitFor, writeConfig } from './helpers/bridge-process.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.js';
-import { expectNoSecrets, opsConfig } from './ops.helpers.js';
+import { expectNoSecrets, freePort, opsConfig } from './ops.helpers.js';
 
 const API_KEY = 'ops-status-api-key-8e21';
 const HEC_TOKEN = 'ops-status-hec-token-4b9a';
@@ -22,14 +20,6 @@ async function status(args: readonly string[]): Promise<{ code: number | NodeJS.
   return { code: await run.exited, output: run.output };
 }
 
-/** A port nothing listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('s4e-bridge status', () => {
   let cleanup: (() => Promise<unknown>)[] = [];

@@ -1,9 +1,8 @@
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeNetworkError } from '../src/source/errors.js';
 import type { SubscriptionState } from '../src/source/index.js';
 import { frame, startSseServer, subscribe, until, type SseServer, type Subscriber } from './helpers/sse-server.js';
+import { freePort } from './ops.helpers.js';
 
 const API_KEY = 'test-api-key-0123';
 
@@ -14,15 +13,6 @@ afterEach(async () => {
   await server?.close();
   subscriber = server = undefined;
 });
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const reconnectReasons = (states: readonly SubscriptionState[]) => states.flatMap((s) => (s.state === 'reconnecting' ? [s.reason] : []));
 
@@ -38,7 +28,7 @@ describe('why a subscription reconnects, as the operator reads it', () => {
   });
 
   it('a refused connection names the address and the URL, token masked, and suspects source.base_url', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     subscriber = subscribe({ baseUrl: `http://127.0.0.1:${port}` } as SseServer, { auth: 'query' });
 
     await until(() => reconnectReasons(subscriber!.states).length >= 1);
