@@ -51,15 +51,6 @@ ${c.log ?? ''}
 `;
 }
 
-/** A loopback port nothing listens on. */
-export async function freePort(): Promise<number> {
-  const server = createTcpServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** The operations endpoint's URL, from the line the bridge logs once it listens. */
 export async function endpointOf(bridge: BridgeProcess): Promise<string> {
   let url: string | undefined;

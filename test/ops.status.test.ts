@@ -9,7 +9,8 @@ import { createRedisStore } from '../src/store/redis/redis-store.js';
 import type { IngestItem } from '../src/store/types.js';
 import { runCli, waitFor, writeConfig } from './helpers/bridge-process.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.js';
-import { expectNoSecrets, freePort, opsConfig } from './ops.helpers.js';
+import { freePort } from './helpers/redis-server.js';
+import { expectNoSecrets, opsConfig } from './ops.helpers.js';
 
 const API_KEY = 'ops-status-api-key-8e21';
 const HEC_TOKEN = 'ops-status-hec-token-4b9a';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { describeNetworkError } from '../src/source/errors.js';
 import type { SubscriptionState } from '../src/source/index.js';
 import { frame, startSseServer, subscribe, until, type SseServer, type Subscriber } from './helpers/sse-server.js';
-import { freePort } from './ops.helpers.js';
+import { freePort } from './helpers/redis-server.js';
 
 const API_KEY = 'test-api-key-0123';
 
