@@ -6,8 +6,9 @@ import { afterEach, expect, it } from 'vitest';
 import { startHecReceiver, type HecReceiver } from '../../src/demo/hec-receiver.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { runCli, writeConfig, type BridgeProcess } from '../helpers/bridge-process.js';
+import { everythingToHecYaml } from '../helpers/config-yaml.js';
 import { produce, sleep, until } from '../helpers/fault-rig.js';
-import { endpointOf } from '../../test/ops.helpers.js';
+import { endpointOf } from '../ops.helpers.js';
 
 /** The bridge's descriptor limit, soft and hard: nothing can raise it. */
 const NOFILE = Number(process.env.FAULT_DESCRIPTORS_NOFILE ?? 1_024);
@@ -76,17 +77,7 @@ server:
   max_connections: ${CAP}
 subscriptions:
   - name: all
-connectors:
-  splunk:
-    type: splunk_hec
-    url: ${hec.url}
-    token: ${HEC_TOKEN}
-    batch: { max_events: 500, max_delay: 20ms }
-    delivery: { retry: { initial_delay: 50ms, max_delay: 1s } }
-routes:
-  - name: everything
-    to: [splunk]
-`);
+${everythingToHecYaml({ url: hec.url, token: HEC_TOKEN, batch: '{ max_events: 500, max_delay: 20ms }' })}`);
   // prlimit sets soft and hard alike: the bridge cannot raise it, as under `ulimit -n 1024`.
   const bridge: BridgeProcess = runCli(['run', '--config', config], {}, { wrapper: ['prlimit', `--nofile=${NOFILE}:${NOFILE}`] });
   cleanup.push(async () => {
