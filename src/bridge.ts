@@ -5,9 +5,14 @@ import type { SubscriptionConfig } from './config/schema.js';
 import { Coordinator } from './coordination/coordinator.js';
 import type { AuthFailure, CircuitState } from './delivery/circuit.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { ConnectorHealth } from './observability/connector-health.js';
+import { GapLog } from './observability/gaps.js';
+import { storeCheck, type HealthCheck } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import { BridgeMetrics } from './observability/metrics.js';
-import { snapshotNames } from './observability/store-snapshot.js';
+import { readStoreSnapshot, snapshotNames } from './observability/store-snapshot.js';
+import { SummaryLog } from './observability/summary-log.js';
+import { SubscriptionHealth } from './observability/subscription-health.js';
 import { decodeEvent, type WireEvent } from './pipeline/decode.js';
 import { DigestFlusher } from './pipeline/digest.js';
 import type { Envelope } from './pipeline/envelope.js';
@@ -44,14 +49,14 @@ export class Bridge {
   readonly #digests: DigestFlusher;
   readonly #unknownSeverities = new UnknownSeverities();
   readonly #subscriptions = new Map<string, SseSubscription>();
-  readonly #states = new Map<string, SubscriptionState>();
-  readonly #circuits = new Map<string, CircuitState>();
-  /** Connectors whose destination refuses their credentials, since when and why. */
-  readonly #authFailures = new Map<string, AuthFailure>();
+  readonly #subscriptionHealth: SubscriptionHealth;
+  readonly #connectorHealth: ConnectorHealth;
   /** Each running connector's worker, with the config it was built from. */
   readonly #workers = new Map<string, { worker: DeliveryWorker; config: ConnectorConfig }>();
   /** Subscriptions whose checkpoint gap was already reported, so it is said once per gap. */
   readonly #gapReported = new Set<string>();
+  readonly #gaps: GapLog;
+  readonly #summary: SummaryLog;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
@@ -60,7 +65,26 @@ export class Bridge {
     this.#digests = new DigestFlusher({ store: options.store, logger: options.logger.child({ component: 'digest' }) });
     this.#digests.setRoutes(options.config.routes);
     this.metrics = new BridgeMetrics({ store: options.store, ...snapshotNames(options.config) });
-    this.coordinator = new Coordinator({ config: options.config, store: options.store, logger: options.logger, registry: this.metrics.registry, fetch: options.fetch });
+    const { source, server } = options.config;
+    // A reconnect waits at most max_delay, then connect_timeout for the answer: longer is not a blip.
+    this.#subscriptionHealth = new SubscriptionHealth({ notReadyAfterMs: source.reconnect.maxDelayMs + source.connectTimeoutMs, unhealthyAfterMs: server.unhealthyAfterMs });
+    this.#connectorHealth = new ConnectorHealth(options.config.connectors.map((c) => c.name));
+    this.#gaps = new GapLog(options.store, options.config.subscriptions.map((s) => s.name), source.gapRetentionMs);
+    this.#summary = new SummaryLog({
+      intervalMs: options.config.log.summaryIntervalMs,
+      logger: options.logger,
+      totals: () => this.metrics.summary(),
+      snapshot: () => readStoreSnapshot(options.store, snapshotNames(options.config)),
+      subscriptions: () => this.subscriptionStates(),
+    });
+    this.coordinator = new Coordinator({
+      config: options.config,
+      store: options.store,
+      logger: options.logger,
+      registry: this.metrics.registry,
+      fetch: options.fetch,
+      onBackfill: (until, done) => this.#gaps.backfilled(until, done),
+    });
   }
 
   /** The rules and routes in force. */
@@ -97,7 +121,6 @@ export class Bridge {
     const { config, store, logger } = this.#options;
     for (const c of config.connectors) {
       const connector = this.#createConnector(c);
-      this.#circuits.set(c.name, 'closed');
       const worker = new DeliveryWorker({
         connectorName: c.name,
         connector,
@@ -107,15 +130,17 @@ export class Bridge {
         logger,
         events: {
           onDelivered: (_, latenciesMs) => this.metrics.delivered(c.name, latenciesMs),
-          onRetry: () => this.metrics.retried(c.name),
+          onRetry: (reason) => {
+            this.metrics.retried(c.name);
+            this.#connectorHealth.failed(c.name, reason);
+          },
           onDeadLettered: () => this.metrics.deadLettered(c.name),
           onCircuit: (state) => {
-            this.#circuits.set(c.name, state);
+            this.#connectorHealth.circuit(c.name, state);
             this.metrics.circuit(c.name, state);
           },
           onAuthFailure: (failure) => {
-            if (failure) this.#authFailures.set(c.name, failure);
-            else this.#authFailures.delete(c.name);
+            this.#connectorHealth.authFailure(c.name, failure);
             this.metrics.authFailed(c.name, failure !== undefined);
           },
         },
@@ -130,6 +155,7 @@ export class Bridge {
       ingest: (subscription, batch) => this.#ingest(subscription, batch),
     });
     this.#digests.start();
+    this.#summary.start();
     logger.info(
       { subscriptions: config.subscriptions.map((s) => s.name), connectors: config.connectors.map((c) => c.name), tier: config.source.tier },
       'bridge started',
@@ -138,6 +164,7 @@ export class Bridge {
 
   /** Stops reading, lets in-flight deliveries finish within `graceMs`, closes connectors. */
   async stop(graceMs = 10_000): Promise<void> {
+    this.#summary.stop();
     await this.coordinator.stop();
     await Promise.all([...this.#subscriptions.values()].map((s) => s.stop()));
     await this.#digests.stop();
@@ -155,19 +182,30 @@ export class Bridge {
     return this.#ingest(subscription, batch);
   }
 
-  /** The last known state of each subscription. */
+  /** The last known state of each subscription this replica holds. */
   subscriptionStates(): ReadonlyMap<string, SubscriptionState> {
-    return this.#states;
+    return this.#subscriptionHealth.states();
   }
 
   /** The circuit-breaker state of each connector. */
   circuitStates(): ReadonlyMap<string, CircuitState> {
-    return this.#circuits;
+    return this.#connectorHealth.circuits();
+  }
+
+  /**
+   * What `/healthz` (liveness: would a restart help?) and `/readyz` (readiness: does every part
+   * work now?) check, one named part per line; see README, Operations.
+   */
+  healthChecks(): { readonly liveness: readonly HealthCheck[]; readonly readiness: readonly HealthCheck[] } {
+    return {
+      liveness: [this.#subscriptionHealth.liveness],
+      readiness: [storeCheck(this.#options.store), this.#subscriptionHealth.readiness, this.#connectorHealth.readiness, this.#gaps.readiness],
+    };
   }
 
   /** The connectors whose destination refuses their credentials (`auth_failed`). */
   authFailures(): ReadonlyMap<string, AuthFailure> {
-    return this.#authFailures;
+    return this.#connectorHealth.authFailures();
   }
 
   #createConnector(c: ConnectorConfig): Connector {
@@ -204,6 +242,7 @@ export class Bridge {
       auth: source.auth,
       events: subscription.events,
       assetId: subscription.assetId,
+      notFound: 'no event stream at this URL; check source.base_url',
       heartbeatTimeoutMs: source.heartbeatTimeoutMs,
       connectTimeoutMs: source.connectTimeoutMs,
       reconnect: source.reconnect,
@@ -214,7 +253,7 @@ export class Bridge {
       resumeFrom: () => this.#resumeFrom(subscription.name, log),
       onEvents: (batch) => this.#ingest(subscription.name, batch, fence),
       onState: (state) => {
-        this.#states.set(subscription.name, state);
+        this.#subscriptionHealth.set(subscription.name, state);
         this.metrics.subscriptionState(subscription.name, state);
       },
     });
@@ -229,7 +268,7 @@ export class Bridge {
     if (!sse) return;
     this.#subscriptions.delete(name);
     await sse.stop();
-    this.#states.delete(name);
+    this.#subscriptionHealth.delete(name);
   }
 
   /** The checkpoint to resume from; warns once when it is older than the replay buffer, and has the gap backfilled. */
@@ -240,10 +279,17 @@ export class Bridge {
     const window = this.#options.config.source.replayWindowMs;
     if (age > window && !this.#gapReported.has(subscription)) {
       this.#gapReported.add(subscription);
-      log.warn(
-        { checkpoint: checkpoint.id, missedFrom: new Date(checkpoint.at).toISOString(), missedUntil: new Date().toISOString() },
+      const backfill = this.#options.config.backfill.enabled;
+      const until = Date.now();
+      // Without a backfill nothing brings those events back: an error, not a warning.
+      log[backfill ? 'warn' : 'error'](
+        { checkpoint: checkpoint.id, missedFrom: new Date(checkpoint.at).toISOString(), missedUntil: new Date(until).toISOString(), backfill },
         `the checkpoint is ${Math.round(age / 1000)} s old, beyond the platform's ${Math.round(window / 1000)} s replay buffer: events in the window may have been missed`,
       );
+      this.metrics.gap(subscription);
+      await this.#gaps
+        .record({ subscription, from: checkpoint.at, until, checkpoint: checkpoint.id, backfill: backfill ? 'pending' : 'off' })
+        .catch((error: Error) => log.warn({ err: error.message }, 'could not record the gap in the store (status and /readyz will not show it)'));
       this.coordinator.gap(subscription, checkpoint);
     } else if (age <= window) {
       this.#gapReported.delete(subscription);

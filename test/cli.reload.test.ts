@@ -7,7 +7,7 @@ import { Bridge } from '../src/bridge.js';
 import { reloadOnHangup } from '../src/cli/reload.js';
 import { loadConfig } from '../src/config/load.js';
 import { startHecReceiver } from '../src/demo/hec-receiver.js';
-import { readiness } from '../src/observability/health.js';
+import { evaluate } from '../src/observability/health.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createSecretMask } from '../src/observability/redact.js';
 import { readStoreSnapshot, snapshotNames } from '../src/observability/store-snapshot.js';
@@ -117,9 +117,8 @@ routes:
     const snapshot = () => readStoreSnapshot(store!, snapshotNames(config));
     await waitFor(async () => (await snapshot()).connectors[0]!.backlog.count === ids.length, 'every event kept in the outbox');
     expect((await snapshot()).connectors[0]!.deadLetters).toBe(0);
-    expect((await readiness({ store, subscriptions: bridge.subscriptionStates(), authFailures: bridge.authFailures() })).problems).toEqual([
-      expect.stringMatching(/^connector splunk: auth_failed since \S+: HEC 403 code 4: Invalid token/),
-    ]);
+    const failing = (await evaluate(bridge.healthChecks().readiness)).parts.filter((p) => p.problem !== undefined);
+    expect(failing).toEqual([{ part: 'connector splunk', problem: expect.stringMatching(/^auth_failed since \S+: HEC 403 code 4: Invalid token/) }]);
     expect(hec.eventCount).toBe(0);
 
     writeFileSync(tokenFile, `${NEW_TOKEN}\n`);

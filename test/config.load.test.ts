@@ -109,3 +109,23 @@ describe('config loading', () => {
     expect(() => loadConfig(join(dir, 'missing.yaml'), env)).toThrow(/ENOENT/);
   });
 });
+
+describe('the operations endpoint (server)', () => {
+  it('listens on loopback by default, with no token, 64 connections and /healthz failing after 10 min without a stream', () => {
+    expect(parseConfig(valid, 'bridge.yaml', env).server).toEqual({
+      enabled: true,
+      listen: { host: '127.0.0.1', port: 9464 },
+      token: undefined,
+      maxConnections: 64,
+      shutdownGraceMs: 10_000,
+      unhealthyAfterMs: 600_000,
+    });
+  });
+
+  it('treats server.token as a secret, and refuses a short one', () => {
+    const config = parseConfig(`${valid}server:\n  token: ops-token-0123456789abcdef\n`, 'bridge.yaml', env);
+    expect(config.server.token).toBe('ops-token-0123456789abcdef');
+    expect(config.secrets).toContain('ops-token-0123456789abcdef');
+    expect(issuesOf(`${valid}server:\n  token: short\n`)).toEqual([expect.objectContaining({ path: 'server.token', message: expect.stringContaining('at least 16 characters') })]);
+  });
+});

@@ -64,11 +64,15 @@ describe('the container image (Dockerfile)', () => {
     expect(readFileSync(join(ROOT, pkg.bin['s4e-bridge']!), 'utf8').split('\n', 1)[0]).toBe(shebang); // after `npm run build`
   });
 
-  it('has a HEALTHCHECK on /healthz that needs nothing but node', () => {
+  it('has a HEALTHCHECK on /healthz (liveness) that needs nothing but node', () => {
     const [healthcheck] = all('HEALTHCHECK');
     expect(healthcheck).toMatch(/^(--\S+ )*CMD \["node", "-e", /);
     expect(all('ENV').join(' ')).toMatch(/S4E_BRIDGE_HEALTHZ=http:\/\/127\.0\.0\.1:9464\/healthz/);
     expect(healthcheck).toContain('process.env.S4E_BRIDGE_HEALTHZ');
+  });
+
+  it("serves the operations endpoint on the container's address, which a bare run keeps on loopback", () => {
+    expect(all('ENV').join(' ').split(' ')).toContain('S4E_BRIDGE_LISTEN=0.0.0.0:9464');
   });
 
   it('ships production dependencies only, built in the build stage', () => {
@@ -110,6 +114,11 @@ describe('the example compose.yaml', () => {
     expect((bridge!.environment as Record<string, string>).S4E_API_KEY).toMatch(/^\$\{S4E_API_KEY/);
     // The orchestrator waits longer than the bridge's own grace (10 s by default) before SIGKILL.
     expect(parseDuration(bridge!.stop_grace_period as string)).toBeGreaterThan(10_000);
+  });
+
+  it("sets the endpoint's address explicitly and publishes it on the host's loopback only", () => {
+    expect((bridge!.environment as Record<string, string>).S4E_BRIDGE_LISTEN).toBe('0.0.0.0:9464');
+    expect(bridge!.ports).toEqual(['127.0.0.1:9464:9464']);
   });
 });
 

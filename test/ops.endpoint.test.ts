@@ -45,8 +45,8 @@ describe('the operations endpoint of a running bridge', () => {
     return { simulator, receiver, bridge, endpoint, fetchText };
   }
 
-  function start(file: string): BridgeProcess {
-    const bridge = runCli(['run', '--config', file]);
+  function start(file: string, env: NodeJS.ProcessEnv = {}): BridgeProcess {
+    const bridge = runCli(['run', '--config', file], env);
     seen.push(bridge.output);
     cleanup.push(async () => {
       bridge.child.kill('SIGTERM');
@@ -88,9 +88,11 @@ describe('the operations endpoint of a running bridge', () => {
       subscriptions: { all: { state: 'connected' } },
       circuits: { splunk: 'closed' },
       authFailures: {},
+      readiness: { ready: true, problems: [] },
       store: {
         subscriptions: [{ name: 'all', checkpoint: { id: expect.any(String), at: expect.any(Number) } }],
         connectors: [{ name: 'splunk', backlog: { count: expect.any(Number), oldestAgeMs: expect.any(Number) }, deadLetters: 0 }],
+        gaps: [],
       },
     });
     expect((await fetchText('/nope')).status).toBe(404);
@@ -126,11 +128,23 @@ describe('the operations endpoint of a running bridge', () => {
     seen.push(second.output);
   });
 
-  it('/readyz turns 503 when the platform rejects the API key (401), naming the subscription', async () => {
+  it('listens where S4E_BRIDGE_LISTEN says (the image sets the container\'s address), over server.listen', async () => {
+    const simulatorUrl = 'http://127.0.0.1:9';
+    // server.listen on a privileged port would fail the start: the variable wins.
+    const yaml = opsConfig({ simulatorUrl, apiKey: API_KEY, hecUrl: simulatorUrl, hecToken: HEC_TOKEN, prefix: uniquePrefix('ops-listen'), server: 'server:\n  listen: 127.0.0.1:1' });
+    const bridge = start(writeConfig(yaml), { S4E_BRIDGE_LISTEN: '127.0.0.1:0' });
+    const endpoint = await endpointOf(bridge);
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await get(`${endpoint}/healthz`)).status).toBe(200);
+  });
+
+  it('/readyz and /healthz turn 503 when the platform rejects the API key (401), naming the subscription', async () => {
     const { endpoint, fetchText, bridge } = await setup({ apiKey: 'ops-endpoint-wrong-key-9f3e' });
     await waitFor(async () => (await fetchText('/readyz')).status === 503, '/readyz 503');
     const { body } = await fetchText('/readyz');
     expect(body).toContain('- subscription all: API key rejected (HTTP 401)');
+    // Its only subscription refused for good: not alive either, so the container shows unhealthy.
+    expect(await fetchText('/healthz')).toMatchObject({ status: 503, body: expect.stringContaining('- subscriptions: every subscription was stopped by the platform: API key rejected (HTTP 401)') });
     expect(sampleValue(await metrics(endpoint), 's4e_bridge_subscription_state', { subscription: 'all', state: 'stopped' })).toBe(1);
     expect(bridge.output.filter((l) => l.includes('API key rejected'))).toHaveLength(1);
     expectNoSecrets([...bridge.output, body], ['ops-endpoint-wrong-key-9f3e']);

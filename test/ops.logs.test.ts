@@ -37,7 +37,7 @@ describe('the bridge log', () => {
       hecToken: HEC_TOKEN,
       prefix,
       redisUrl: redisUrlWithPassword(),
-      log: 'log: { level: debug }',
+      log: 'log: { level: debug, summary_interval: 1s }',
     });
     const bridge = runCli(['run', '--config', writeConfig(yaml), ...args]);
     cleanup.push(async () => {
@@ -58,9 +58,29 @@ describe('the bridge log', () => {
     await waitFor(() => lines().filter((l) => l.msg === 'event stream connected').length === 2, 'the second connection');
     const reconnecting = lines().filter((l) => l.msg === 'reconnecting to the event stream');
     expect(reconnecting).toEqual([expect.objectContaining({ level: 'warn', subscription: 'all', reason: expect.any(String), delayMs: expect.any(Number) })]);
+    // Where it connects is said at info, the API key masked in the URL.
     expect(lines().filter((l) => l.msg === 'connecting to the event stream')).toContainEqual(
-      expect.objectContaining({ level: 'debug', url: expect.stringContaining('token=[REDACTED]') }),
+      expect.objectContaining({ level: 'info', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/events\/stream\?token=\[REDACTED\]$/) }),
     );
+    expect(lines().find((l) => l.msg === 'event stream connected')).toMatchObject({ url: expect.stringContaining('token=[REDACTED]') });
+  });
+
+  it('says every log.summary_interval what was received, delivered and is waiting, also when nothing happened', async () => {
+    const { bridge, simulator } = await start([]);
+    const lines = () => bridge.output.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const summaries = () => lines().filter((l) => String(l.msg).startsWith('in the last '));
+    const ids = simulator.generate(30, 'finding.new');
+    await waitFor(() => summaries().some((l) => (l.connectors as Record<string, { delivered: number }>).splunk!.delivered > 0), 'a summary with deliveries');
+    const busy = summaries().find((l) => (l.connectors as Record<string, { delivered: number }>).splunk!.delivered > 0)!;
+    expect(busy).toMatchObject({ level: 'info', subscriptions: { all: 'connected' }, connectors: { splunk: { deadLettered: 0, backlog: expect.any(Number) } } });
+    expect(busy.msg).toMatch(/^in the last \d+ s: received \d+; splunk delivered \d+ \(backlog \d+/);
+
+    // Quiet afterwards: the line still comes, saying so.
+    const delivered = () => summaries().reduce((sum, l) => sum + (l.connectors as Record<string, { delivered: number }>).splunk!.delivered, 0);
+    await waitFor(() => delivered() >= ids.length, 'every event counted as delivered');
+    const seen = summaries().length;
+    await waitFor(() => summaries().length >= seen + 2, 'two more summaries');
+    expect(summaries().at(-1)).toMatchObject({ connectors: { splunk: { delivered: 0, backlog: 0 } } });
   });
 
   it('--log-format pretty writes readable lines, masked the same way', async () => {

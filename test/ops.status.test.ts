@@ -1,8 +1,6 @@
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHecReceiver } from '../src/demo/hec-receiver.js';
 import { decodeEvent } from '../src/pipeline/decode.js';
@@ -11,6 +9,7 @@ import { createRedisStore } from '../src/store/redis/redis-store.js';
 import type { IngestItem } from '../src/store/types.js';
 import { runCli, waitFor, writeConfig } from './helpers/bridge-process.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { freePort } from './helpers/redis-server.js';
 import { expectNoSecrets, opsConfig } from './ops.helpers.js';
 
 const API_KEY = 'ops-status-api-key-8e21';
@@ -22,14 +21,6 @@ async function status(args: readonly string[]): Promise<{ code: number | NodeJS.
   return { code: await run.exited, output: run.output };
 }
 
-/** A port nothing listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('s4e-bridge status', () => {
   let cleanup: (() => Promise<unknown>)[] = [];
@@ -60,14 +51,15 @@ describe('s4e-bridge status', () => {
     const json = await status(['--config', file, '--json']);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.output.join('\n'));
-    expect(report.bridge).toMatchObject({ endpoint: `http://127.0.0.1:${port}`, answered: false, error: 'ECONNREFUSED' });
+    expect(report.bridge).toMatchObject({ endpoint: `http://127.0.0.1:${port}`, answered: false, error: `ECONNREFUSED 127.0.0.1:${port}` });
     expect(report.subscriptions).toEqual([{ name: 'all', checkpoint: { id: 'evt-5', at: receivedAt, ageMs: expect.any(Number) } }]);
     expect(report.subscriptions[0].checkpoint.ageMs).toBeGreaterThanOrEqual(5_000);
     expect(report.connectors).toEqual([{ name: 'splunk', backlog: 3, oldestAgeMs: expect.any(Number), deadLetters: 2 }]);
+    expect(report.gaps).toEqual([]);
 
     const text = await status(['--config', file]);
     expect(text.code).toBe(0);
-    expect(text.output[0]).toMatch(/^bridge: not answering at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); states unknown$/);
+    expect(text.output[0]).toBe(`bridge: not answering at http://127.0.0.1:${port} (ECONNREFUSED 127.0.0.1:${port}); states unknown`);
     expect(text.output).toContainEqual(expect.stringMatching(/^all\s+\?\s+evt-5\s+\d+s$/));
     expect(text.output).toContainEqual(expect.stringMatching(/^splunk\s+\?\s+3\s+\S+\s+2$/));
     expectNoSecrets([...json.output, ...text.output], [API_KEY, HEC_TOKEN]);
@@ -98,7 +90,7 @@ describe('s4e-bridge status', () => {
     const json = await status(['--config', file, '--json']);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.output.join('\n'));
-    expect(report.bridge).toEqual({ endpoint: `http://127.0.0.1:${port}`, answered: true });
+    expect(report.bridge).toEqual({ endpoint: `http://127.0.0.1:${port}`, answered: true, ready: false, problems: [expect.stringMatching(/^connector splunk: auth_failed since \S+: HEC 403 code 4: Invalid token/)] });
     expect(report.subscriptions).toEqual([{ name: 'all', state: { state: 'connected' }, checkpoint: expect.objectContaining({ id: expect.any(String) }) }]);
     expect(report.connectors).toEqual([
       { name: 'splunk', circuit: 'open', authFailed: { reason: 'HEC 403 code 4: Invalid token', since: expect.any(Number) }, backlog: ids.length, oldestAgeMs: expect.any(Number), deadLetters: 0 },

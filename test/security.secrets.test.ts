@@ -29,6 +29,7 @@ const JIRA_API_TOKEN = 'jira-cloud-token-ATATT3x-8d1e';
 const JIRA_PAT = 'jira-dc-pat-NjM1OTk4-77c2';
 const REDIS_PASSWORD = 'redis-P@ss+w0rd/5e';
 const WRONG_REDIS_PASSWORD = 'wrong-redis-pass-01ab';
+const OPS_TOKEN = 'ops-token-3d9a7c1e-secret';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -111,11 +112,14 @@ describe('secrets', () => {
       ...forms('jira pat', JIRA_PAT),
       ...forms('redis password', REDIS_PASSWORD),
       ...forms('wrong redis password', WRONG_REDIS_PASSWORD),
+      ...forms('operations token', OPS_TOKEN),
     ];
 
     const dir = mkdtempSync(join(tmpdir(), 's4e-secrets-'));
     const hecTokenFile = join(dir, 'hec-token');
     writeFileSync(hecTokenFile, `${HEC_TOKEN}\n`);
+    const opsTokenFile = join(dir, 'ops-token');
+    writeFileSync(opsTokenFile, `${OPS_TOKEN}\n`);
     const opsPort = await freePort();
     const env = { S4E_API_KEY: API_KEY, SLACK_WEBHOOK: slack.url, JIRA_API_TOKEN };
     const config = (redisPassword: string) => `source:
@@ -130,6 +134,7 @@ store:
   consumer: secrets
 server:
   listen: 127.0.0.1:${opsPort}
+  token: \${file:${opsTokenFile}}
 log:
   level: debug
 subscriptions:
@@ -221,6 +226,13 @@ routes:
     await until(() => bridge.output.some((l) => l.includes('API key rejected')), 'the refused key');
     source.rewriteRequests(undefined);
     await scrapeAll();
+    // The operations API with the token (the CLI's), and with a wrong one.
+    const viaEndpoint = runCli(['dlq', 'list', '--config', file, '--json', '--endpoint', ops], env);
+    expect(await finished(viaEndpoint)).toBe(0);
+    collected.push(...viaEndpoint.output);
+    const refused = await fetch(`${ops}/dlq/drop`, { method: 'POST', headers: { authorization: `Bearer ${OPS_TOKEN.slice(0, -1)}x` }, body: '{}' });
+    expect(refused.status).toBe(401);
+    collected.push(`${refused.status} ${await refused.text()}`);
 
     bridge.child.kill('SIGTERM');
     expect(await finished(bridge)).toBe(0);

@@ -113,7 +113,7 @@ describe('reconnecting', () => {
 
     await until(() => subscriber!.events.length === 1);
     expect(reconnects(subscriber.states)).toEqual([
-      expect.objectContaining({ reason: 'connection failed: no response within 300 ms' }),
+      expect.objectContaining({ reason: `connection failed: no response within 300 ms (${s.baseUrl}/api/events/stream)` }),
     ]);
   });
 

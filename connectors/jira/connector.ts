@@ -167,7 +167,8 @@ export class JiraConnector implements Connector {
     const key = await this.#issueOf(finding.id, signal);
     if (key === undefined) {
       // Opening an issue for a finding the bridge never saw new would file already-closed work.
-      this.parts.logger.warn({ finding: finding.id, status: finding.newStatus }, 'status change for a finding without an issue: ignored');
+      // Normal (a finding below the route's threshold when new, or older than the bridge): not a warning.
+      this.parts.logger.debug({ finding: finding.id, status: finding.newStatus }, 'status change for a finding without an issue: ignored');
       return DELIVERED;
     }
     return this.#resolved.has(finding.newStatus!) ? this.#close(key, finding, envelope, signal) : this.#reopen(key, finding, envelope, signal);

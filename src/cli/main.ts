@@ -6,13 +6,14 @@ import { ConfigError } from '../config/errors.js';
 import { backfillCommand } from './commands/backfill.js';
 import { demoCommand } from './commands/demo.js';
 import { dlqDropCommand, dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
+import { gapsAckCommand, gapsListCommand } from './commands/gaps.js';
 import { runCommand } from './commands/run.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { testCommand } from './commands/test.js';
 import { testRouteCommand } from './commands/test-route.js';
 import { validateCommand } from './commands/validate.js';
-import { durationMs, wholeNumber } from './args.js';
+import { durationMs, listenAddress, wholeNumber } from './args.js';
 import { EXIT } from './exit.js';
 
 const program = new Command('s4e-bridge')
@@ -29,6 +30,7 @@ program
   .addOption(configOption())
   .addOption(new Option('--log-level <level>', 'override log.level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal']))
   .addOption(new Option('--log-format <format>', 'override log.format').choices(['json', 'pretty']))
+  .addOption(new Option('--listen <host:port>', 'override server.listen (the image sets 0.0.0.0:9464)').env('S4E_BRIDGE_LISTEN').argParser(listenAddress))
   .action(runCommand);
 
 program
@@ -68,6 +70,9 @@ program
   .option('--endpoint <url>', "the running bridge's operations endpoint (default: server.listen, on this host)")
   .action(statusCommand);
 
+const endpointOption = () =>
+  new Option('--endpoint <url>', "ask the bridge running there (needs server.token); default: the store itself, or the bridge on this host that holds it");
+
 const dlq = program
   .command('dlq')
   .description('dead letters: events a connector could not deliver; list them, replay them once the cause is fixed, or drop them');
@@ -75,6 +80,7 @@ dlq
   .command('list')
   .description('show the newest dead letters: ref, time, connector, event, reason, attempts')
   .addOption(configOption())
+  .addOption(endpointOption())
   .option('--connector <name>', 'only this connector (default: every connector of the config)')
   .option('--limit <n>', 'how many to show, newest first', wholeNumber, 50)
   .option('--json', 'JSON for scripts (counts, full reason, last response, event)')
@@ -83,6 +89,7 @@ dlq
   .command('replay')
   .description('move dead letters back into their outbox to be delivered again: all, by connector, or by id')
   .addOption(configOption())
+  .addOption(endpointOption())
   .option('--connector <name>', 'only this connector')
   .option('--id <ref...>', 'only these dead letters (REF column of dlq list; needs --connector when several are configured)')
   .option('--json', 'print the counts as JSON')
@@ -91,11 +98,31 @@ dlq
   .command('drop')
   .description('delete dead letters for good')
   .addOption(configOption())
+  .addOption(endpointOption())
   .option('--connector <name>', "this connector's dead letters")
   .option('--id <ref...>', 'only these dead letters (needs --connector when several are configured)')
   .option('--all', "every connector's dead letters")
   .option('--json', 'print the counts as JSON')
   .action(dlqDropCommand);
+
+const gaps = program
+  .command('gaps')
+  .description('gaps: times when events may have been missed (a checkpoint older than the replay buffer); list them, acknowledge them');
+gaps
+  .command('list')
+  .description('show the open gaps: subscription, missed from, missed until, backfill')
+  .addOption(configOption())
+  .addOption(endpointOption())
+  .option('--json', 'print JSON, for scripts')
+  .action(gapsListCommand);
+gaps
+  .command('ack')
+  .description('acknowledge open gaps: they leave status, /readyz and s4e_bridge_gap_open')
+  .addOption(configOption())
+  .addOption(endpointOption())
+  .option('--subscription <name...>', "only these subscriptions' gaps (default: all)")
+  .option('--json', 'print JSON, for scripts')
+  .action(gapsAckCommand);
 
 program
   .command('simulate')

@@ -28,9 +28,12 @@ export class Progress {
     this.#lines = lines.length;
   }
 
-  /** Writes `text` below the progress, which then starts afresh (the next update does not overwrite it). */
-  log(text: string): void {
-    this.#out.write(`${text}\n`);
+  /**
+   * Writes `text` below the progress, which then starts afresh (the next update does not
+   * overwrite it); `to` another stream (stderr), which a terminal shows in the same place.
+   */
+  log(text: string, to: NodeJS.WritableStream = this.#out): void {
+    to.write(`${text}\n`);
     this.#lines = 0;
   }
 }

@@ -83,6 +83,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   if (issues.length > 0) throw new ConfigError(file, issues);
 
   const secrets = new Set<string>([config.source.apiKey, ...injected]);
+  if (config.server.token) secrets.add(config.server.token);
   for (const c of connectors) for (const s of c.plugin.secrets(c.options)) if (s) secrets.add(s);
   for (const proxy of [config.source.proxy, ...connectors.map((c) => c.proxy || undefined), ...environmentProxies(env)]) {
     for (const s of proxySecrets(proxy)) secrets.add(s);

@@ -40,6 +40,8 @@ const source = z
       .default({ initial_delay: 1_000, max_delay: 60_000 }),
     tls,
     proxy: z.url().optional(),
+    /** How long a gap (a checkpoint older than the replay buffer) stays reported unless acknowledged. */
+    gap_retention: duration.refine((ms) => ms >= 60_000, 'at least 1m').default(86_400_000),
   })
   .transform((s) => ({
     baseUrl: s.base_url.replace(/\/+$/, ''),
@@ -53,6 +55,7 @@ const source = z
     reconnect: { initialDelayMs: s.reconnect.initial_delay, maxDelayMs: s.reconnect.max_delay },
     tls: s.tls,
     proxy: s.proxy,
+    gapRetentionMs: s.gap_retention,
   }));
 
 /** `store.max_backlog`: a number is a count of events; a size needs its unit (`500MB`, `2GiB`). */
@@ -136,30 +139,49 @@ const log = z
   .strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     format: z.enum(['json', 'pretty']).default('json'),
+    /** An info line with what was received, delivered and is waiting, this often; 0: none. */
+    summary_interval: duration.refine((ms) => ms === 0 || ms >= 1_000, '0 (off) or at least 1s').default(60_000),
   })
-  .default({ level: 'info', format: 'json' });
+  .default({ level: 'info', format: 'json', summary_interval: 60_000 })
+  .transform((l) => ({ level: l.level, format: l.format, summaryIntervalMs: l.summary_interval }));
 
 /** `host:port`, `[v6]:port` or `:port` (every interface). */
 const LISTEN = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/;
-const listen = z.string().transform((value, ctx) => {
+export const listen = z.string().transform((value, ctx) => {
   const match = LISTEN.exec(value.trim());
   const port = Number(match?.[3]);
   if (!match || port > 65_535) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not an address to listen on: use host:port, e.g. 0.0.0.0:9464` });
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not an address to listen on: use host:port, e.g. 127.0.0.1:9464` });
     return z.NEVER;
   }
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 });
 
+/** Loopback: a bare `run` exposes nothing; a container sets its own address (S4E_BRIDGE_LISTEN). */
+const DEFAULT_LISTEN = { host: '127.0.0.1', port: 9464 };
+
 /** How the bridge runs as a service: its operations endpoint, and how long a stop may take. */
 const server = z
   .strictObject({
     enabled: z.boolean().default(true),
-    listen: listen.default({ host: '0.0.0.0', port: 9464 }),
+    listen: listen.default(DEFAULT_LISTEN),
+    /** Bearer token for what changes state or shows events (dead letters); a secret. */
+    token: z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+    /** Connections to the endpoint at once; more are closed at once, so that they cannot starve the data path of descriptors. */
+    max_connections: z.number().int().min(4).max(10_000).default(64),
     shutdown_grace: duration.default(10_000),
+    /** `/healthz` fails when no subscription held here was connected for this long. */
+    unhealthy_after: duration.refine((ms) => ms >= 10_000, 'at least 10s').default(600_000),
   })
-  .default({ enabled: true, listen: { host: '0.0.0.0', port: 9464 }, shutdown_grace: 10_000 })
-  .transform((s) => ({ enabled: s.enabled, listen: s.listen, shutdownGraceMs: s.shutdown_grace }));
+  .default({ enabled: true, listen: DEFAULT_LISTEN, max_connections: 64, shutdown_grace: 10_000, unhealthy_after: 600_000 })
+  .transform((s) => ({
+    enabled: s.enabled,
+    listen: s.listen,
+    token: s.token,
+    maxConnections: s.max_connections,
+    shutdownGraceMs: s.shutdown_grace,
+    unhealthyAfterMs: s.unhealthy_after,
+  }));
 
 export const configSchema = z
   .strictObject({

@@ -22,6 +22,8 @@ export interface CoordinatorOptions {
   readonly registry?: Registry;
   /** Injected for tests: the platform's streams and Scans API are fetched with it. */
   readonly fetch?: typeof fetch;
+  /** A gap backfill covering the window up to `until` ended, `done` or failed. */
+  onBackfill?(until: number, done: boolean): Promise<void>;
 }
 
 /** What the coordinator asks of the bridge. */
@@ -181,8 +183,10 @@ export class Coordinator {
     if (since === undefined) return;
     const { config, store } = this.#o;
     const client = scansClient(config, this.#log, this.#o.fetch, this.#stopping.signal);
+    const until = new Date();
+    let done = false;
     try {
-      const result = await runBackfill(new Date(since), new Date(), {
+      const result = await runBackfill(new Date(since), until, {
         client,
         findings: store.coordination().seen(SEEN_FINDINGS),
         scans: store.coordination().seen(SEEN_SCANS),
@@ -192,6 +196,7 @@ export class Coordinator {
       });
       this.metrics.backfill('done');
       if (result.emitted > 0) this.metrics.backfilled(result.emitted);
+      done = true;
     } catch (error) {
       if (this.#stopping.signal.aborted) return;
       this.metrics.backfill('failed');
@@ -202,6 +207,7 @@ export class Coordinator {
       );
     } finally {
       await client.close();
+      if (!this.#stopping.signal.aborted) await this.#o.onBackfill?.(until.getTime(), done).catch((error: Error) => this.#log.warn({ err: error.message }, 'could not record the backfill in the gap log'));
     }
   }
 }

@@ -1,8 +1,5 @@
 import type { DemoReceivers } from './receivers.js';
-import { DEMO_KEY_PREFIX } from './reset.js';
-
-/** The demo's store: a Redis that answered, else the embedded store in a directory. */
-export type DemoStore = { readonly redisUrl: string } | { readonly path: string };
+import type { DemoStore } from './reset.js';
 
 /** The config the demo runs with, written next to its output so a user can read and reuse it. */
 export function demoConfig(simulatorUrl: string, receivers: DemoReceivers, store: DemoStore): string {
@@ -15,7 +12,7 @@ source:
   heartbeat_timeout: 20s
   reconnect: { initial_delay: 200ms, max_delay: 5s }
 store:
-${'redisUrl' in store ? `  redis_url: ${store.redisUrl}\n  key_prefix: ${DEMO_KEY_PREFIX}` : `  path: ${store.path}`}
+${'redisUrl' in store ? `  redis_url: ${store.redisUrl}\n  key_prefix: ${store.keyPrefix}` : `  path: ${store.path}`}
 server:
   enabled: false
 subscriptions:

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHecReceiver } from './hec-receiver.js';
 import { startJiraReceiver } from './jira-receiver.js';
@@ -29,6 +30,8 @@ export async function startDemoReceivers(dir: string): Promise<DemoReceivers> {
     slack: join(dir, 'slack-messages.jsonl'),
     jira: join(dir, 'jira-changes.jsonl'),
   };
+  // Each run starts its files afresh: their lines are this run's counts.
+  for (const file of Object.values(files)) writeFileSync(file, '');
   const [hec, syslog, slack, jira] = await Promise.all([
     startHecReceiver({ token: DEMO_SECRETS.DEMO_HEC_TOKEN, file: files.splunk }),
     startSyslogReceiver({ transport: 'tcp', file: files.siem }),

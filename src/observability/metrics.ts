@@ -27,6 +27,10 @@ export interface MetricsSummary {
   readonly deadLettered: number;
   readonly malformed: number;
   readonly duplicates: number;
+  /** Events each route matched. */
+  readonly routedByRoute: ReadonlyMap<string, number>;
+  /** Per connector: events delivered and dead-lettered. */
+  readonly byConnector: ReadonlyMap<string, { readonly delivered: number; readonly deadLettered: number }>;
 }
 
 type Labels = Partial<Record<string, string>>;
@@ -52,6 +56,7 @@ export class BridgeMetrics {
   readonly #deliveries: Counter<'connector' | 'outcome'>;
   readonly #latency: BatchHistogram;
   readonly #reconnects: Counter<'subscription' | 'reason'>;
+  readonly #gaps: Counter<'subscription'>;
   readonly #subscriptionState: Gauge<'subscription' | 'state'>;
   readonly #circuitState: Gauge<'connector' | 'state'>;
   readonly #authFailed: Gauge<'connector'>;
@@ -89,10 +94,12 @@ export class BridgeMetrics {
       labelNames: ['connector'],
       registers,
     });
+    this.#gaps = new Counter({ name: 's4e_bridge_gaps_total', help: 'Resumes from a checkpoint older than the replay buffer: events may have been missed.', labelNames: ['subscription'], registers });
     // Known series start at 0, so rate() and alerts see the first increase.
     for (const subscription of options.subscriptions) {
       this.#malformed.inc({ subscription }, 0);
       this.#duplicates.inc({ subscription }, 0);
+      this.#gaps.inc({ subscription }, 0);
     }
     for (const connector of options.connectors) {
       for (const outcome of OUTCOMES) this.#deliveries.inc({ connector, outcome }, 0);
@@ -128,6 +135,16 @@ export class BridgeMetrics {
     );
     this.#storeGauge('s4e_bridge_dead_letters', 'Events in each connector\'s dead letters.', ['connector'], (s) =>
       s.connectors.map((c) => [{ connector: c.name }, c.deadLetters]),
+    );
+    // Every subscription's series, 0 when it has no open gap, so that an alert sees the change.
+    this.#storeGauge('s4e_bridge_gap_open', 'Whether events may have been missed on each subscription and the gap is not yet acknowledged, backfilled or aged out.', ['subscription'], (s) =>
+      options.subscriptions.map((subscription) => [{ subscription }, s.gaps.some((g) => g.subscription === subscription) ? 1 : 0]),
+    );
+    this.#storeGauge('s4e_bridge_gap_start_timestamp_seconds', 'Start of each open gap: the time of the checkpointed event (Unix seconds).', ['subscription'], (s) =>
+      s.gaps.map((g) => [{ subscription: g.subscription }, g.from / 1000]),
+    );
+    this.#storeGauge('s4e_bridge_gap_end_timestamp_seconds', 'End of each open gap: when the stream was resumed (Unix seconds).', ['subscription'], (s) =>
+      s.gaps.map((g) => [{ subscription: g.subscription }, g.until / 1000]),
     );
     this.#storeGauge('s4e_bridge_checkpoint_age_seconds', "Seconds since the event each subscription's checkpoint points at was received.", ['subscription'], (s) =>
       s.subscriptions.flatMap((sub) => (sub.checkpoint ? [[{ subscription: sub.name }, (Date.now() - sub.checkpoint.at) / 1000]] : [])),
@@ -212,6 +229,11 @@ export class BridgeMetrics {
     if (state.state === 'reconnecting') this.#reconnects.inc({ subscription, reason: reconnectReason(state.reason) });
   }
 
+  /** A subscription resumed from a checkpoint older than the replay buffer. */
+  gap(subscription: string): void {
+    this.#gaps.inc({ subscription });
+  }
+
   circuit(connector: string, state: CircuitState): void {
     for (const s of CIRCUIT_STATES) this.#circuitState.set({ connector, state: s }, s === state ? 1 : 0);
   }
@@ -221,11 +243,12 @@ export class BridgeMetrics {
   }
 
   async summary(): Promise<MetricsSummary> {
-    const [received, deliveries, malformed, duplicates] = await Promise.all([
+    const [received, deliveries, malformed, duplicates, routed] = await Promise.all([
       this.#received.get(),
       this.#deliveries.get(),
       this.#malformed.get(),
       this.#duplicates.get(),
+      this.#routed.get(),
     ]);
     const receivedByType = new Map<string, number>();
     const receivedBySeverity = new Map<string, number>();
@@ -235,6 +258,13 @@ export class BridgeMetrics {
     }
     const total = (values: readonly { value: number; labels: Partial<Record<string, string | number>> }[], outcome?: string) =>
       values.filter((v) => outcome === undefined || v.labels.outcome === outcome).reduce((sum, v) => sum + v.value, 0);
+    const byConnector = new Map<string, { delivered: number; deadLettered: number }>();
+    for (const { labels, value } of deliveries.values) {
+      const counts = byConnector.get(String(labels.connector)) ?? { delivered: 0, deadLettered: 0 };
+      if (labels.outcome === 'delivered') counts.delivered += value;
+      else if (labels.outcome === 'dead_lettered') counts.deadLettered += value;
+      byConnector.set(String(labels.connector), counts);
+    }
     return {
       received: total(received.values),
       receivedByType,
@@ -244,6 +274,8 @@ export class BridgeMetrics {
       deadLettered: total(deliveries.values, 'dead_lettered'),
       malformed: total(malformed.values),
       duplicates: total(duplicates.values),
+      routedByRoute: new Map(routed.values.map(({ labels, value }) => [String(labels.route), value])),
+      byConnector,
     };
   }
 

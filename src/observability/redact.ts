@@ -5,8 +5,11 @@
  */
 export const MASK = '[REDACTED]';
 
-/** Query parameters whose value is a credential, e.g. `?token=…` on the S4E stream URL. */
-const SECRET_QUERY = /([?&](?:token|api_key|apikey|access_token|key|sig|signature|password)=)[^&\s"'#]+/gi;
+/**
+ * Query parameters whose value is a credential, e.g. `?token=…` on the S4E stream URL. A value
+ * masked already is left alone, so that masking twice does not swallow what follows it.
+ */
+const SECRET_QUERY = /([?&](?:token|api_key|apikey|access_token|key|sig|signature|password)=)(?!\[REDACTED\])[^&\s"'#]+/gi;
 /** Credentials in a URL's userinfo, e.g. `redis://:pass@host`. */
 const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@"']*:[^/\s@"']+@/gi;
 

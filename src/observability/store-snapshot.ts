@@ -1,10 +1,13 @@
 import { unlessAborted } from '../delivery/abort.js';
 import type { Backlog, Checkpoint, Store } from '../store/types.js';
+import { openGaps, type Gap } from './gaps.js';
 
 /** What the store says about the bridge's progress: for `status`, `/status` and /metrics. */
 export interface StoreSnapshot {
   readonly subscriptions: readonly { readonly name: string; readonly checkpoint?: Checkpoint }[];
   readonly connectors: readonly { readonly name: string; readonly backlog: Backlog; readonly deadLetters: number }[];
+  /** Open gaps: times when events may have been missed (gaps.ts). */
+  readonly gaps: readonly Gap[];
 }
 
 export interface SnapshotNames {
@@ -23,7 +26,7 @@ export const SNAPSHOT_TIMEOUT_MS = 2_000;
 export function readStoreSnapshot(store: Store, names: SnapshotNames, timeoutMs = SNAPSHOT_TIMEOUT_MS): Promise<StoreSnapshot> {
   const read = async (): Promise<StoreSnapshot> => {
     await store.ping();
-    const [subscriptions, connectors] = await Promise.all([
+    const [subscriptions, connectors, gaps] = await Promise.all([
       Promise.all(names.subscriptions.map(async (name) => ({ name, checkpoint: await store.checkpoint(name) }))),
       Promise.all(
         names.connectors.map(async (name) => {
@@ -31,8 +34,9 @@ export function readStoreSnapshot(store: Store, names: SnapshotNames, timeoutMs 
           return { name, backlog, deadLetters };
         }),
       ),
+      openGaps(store, names.subscriptions),
     ]);
-    return { subscriptions, connectors };
+    return { subscriptions, connectors, gaps };
   };
   return unlessAborted(read(), AbortSignal.timeout(timeoutMs)).catch((error: unknown) => {
     throw new Error(`the store did not answer: ${(error as Error).message}`);

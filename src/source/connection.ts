@@ -14,6 +14,8 @@ export interface ConnectionOptions {
   readonly heartbeatTimeoutMs: number;
   readonly maxBuffered: number;
   readonly readBudget: ReadBudget;
+  /** What a 404 means at this URL, for its reason (see classifyResponse). */
+  readonly notFound?: string;
   onEvents(batch: RawEvent[]): Promise<void>;
   /** The platform accepted the connection and the stream is being read. */
   onOpen(): void;
@@ -110,7 +112,7 @@ export class Connection {
 
   #onResponse(status: number, headers: Headers): boolean {
     if (this.#end) return false;
-    const refusal = classifyResponse(status, headers);
+    const refusal = classifyResponse(status, headers, this.#o.url, this.#o.notFound);
     if (refusal) {
       this.#finish(refusal);
       return false;

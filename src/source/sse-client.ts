@@ -105,6 +105,7 @@ export class SseSubscription {
       heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs,
       maxBuffered: this.#o.maxBuffered ?? DEFAULT_MAX_BUFFERED,
       readBudget: this.#o.readBudget ?? SHARED_READ_BUDGET,
+      notFound: this.#o.notFound,
       onEvents: async (batch) => {
         await this.#o.onEvents(batch);
         const { isTerminal } = this.#o;
@@ -152,9 +153,11 @@ export class SseSubscription {
   #logState(state: SubscriptionState): void {
     switch (state.state) {
       case 'connecting':
+        // The first try names where at info; the retries of an outage are the reconnecting lines.
+        if (state.attempt === 1) return this.#log.info({ url: redactUrl(this.#url) }, 'connecting to the event stream');
         return this.#log.debug({ attempt: state.attempt, url: redactUrl(this.#url) }, 'connecting to the event stream');
       case 'connected':
-        return this.#log.info({ lastEventId: state.lastEventId }, 'event stream connected');
+        return this.#log.info({ url: redactUrl(this.#url), lastEventId: state.lastEventId }, 'event stream connected');
       case 'reconnecting':
         return this.#log.warn({ reason: state.reason, delayMs: state.delayMs }, 'reconnecting to the event stream');
       case 'stopped':

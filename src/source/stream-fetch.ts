@@ -1,4 +1,5 @@
 import type { FetchLike } from 'eventsource';
+import { describeConnectFailure, describeNetworkError } from './errors.js';
 
 export interface StreamFetchOptions {
   readonly fetch: typeof fetch;
@@ -13,8 +14,9 @@ export interface StreamFetchOptions {
 
 /**
  * The fetch one connection's EventSource uses: our headers, a deadline for the response head,
- * and the body passed through a TransformStream that observes every chunk and, by awaiting,
- * stops the body being read (backpressure reaches the socket, then the platform).
+ * and the body read through a stream that observes every chunk and, by awaiting, stops the body
+ * being read (backpressure reaches the socket, then the platform). Network failures reach
+ * eventsource, which keeps only their message, already described for an operator (errors.ts).
  */
 export function streamFetch(o: StreamFetchOptions): FetchLike {
   return async (url, init) => {
@@ -32,6 +34,10 @@ export function streamFetch(o: StreamFetchOptions): FetchLike {
         cache: init.cache,
         signal: AbortSignal.any([init.signal as AbortSignal, deadline.signal]),
       });
+    } catch (error) {
+      // Closed by eventsource (we stop): it recognises its own abort and ignores it.
+      if ((init.signal as AbortSignal).aborted) throw error;
+      throw new Error(describeConnectFailure(error, url));
     } finally {
       clearTimeout(timer);
     }
@@ -41,14 +47,22 @@ export function streamFetch(o: StreamFetchOptions): FetchLike {
       await response.body?.cancel();
       return { status, headers, url: responseUrl, redirected, body: null };
     }
-    const body = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        async transform(chunk, controller) {
-          await o.onChunk(chunk);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          controller.error((init.signal as AbortSignal).aborted ? error : new Error(describeNetworkError(error)));
+          return;
+        }
+        if (chunk.done) return controller.close();
+        await o.onChunk(chunk.value);
+        controller.enqueue(chunk.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
     return { status, headers, url: responseUrl, redirected, body };
   };
 }

@@ -41,6 +41,8 @@ export interface SseSubscriptionOptions {
    * reconnecting.
    */
   isTerminal?(event: RawEvent): boolean;
+  /** What a 404 means at this stream's URL, added to the reason (the URL is always named). */
+  readonly notFound?: string;
   /** Longer than this without a byte (events, comments, heartbeats) means the connection is dead, ms. */
   readonly heartbeatTimeoutMs: number;
   /** Backoff between failed attempts (full jitter), ms. */

@@ -21,7 +21,10 @@ export class BacklogFullError extends Error {
 export class StoreInUseError extends Error {
   override readonly name = 'StoreInUseError';
 
-  constructor(path: string, pid: number | undefined) {
+  constructor(
+    readonly path: string,
+    readonly pid: number | undefined,
+  ) {
     super(
       `store at ${path} is in use by another s4e-bridge process (pid ${pid ?? 'unknown'}); ` +
         'the embedded store is single-replica — use Redis for replicas',

@@ -20,9 +20,13 @@ export function writeConfig(yaml: string): string {
   return file;
 }
 
-/** Runs the built CLI as a real child process, as an operator would (`cwd`: its working directory). */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string } = {}): BridgeProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs the built CLI as a real child process, as an operator would (`cwd`: its working
+ * directory; `wrapper`: a command it runs under, e.g. `prlimit --nofile=1024:1024`).
+ */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { cwd?: string; wrapper?: readonly string[] } = {}): BridgeProcess {
+  const [command, ...before] = [...(options.wrapper ?? []), process.execPath];
+  const child = spawn(command!, [...before, CLI, ...args], { env: { ...process.env, ...env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
   child.stdout!.on('data', collect);

@@ -4,6 +4,7 @@ import { scansClient } from '../../coordination/coordinator.js';
 import { createLogger } from '../../observability/logger.js';
 import { BACKFILL_SUBSCRIPTION, runBackfill, SEEN_FINDINGS, SEEN_SCANS, type BackfillProgress } from '../../scans/backfill.js';
 import { openStore } from '../../store/open.js';
+import { cliLogger } from '../cli-logger.js';
 import { Progress } from '../progress.js';
 
 export interface BackfillCommandOptions {
@@ -21,12 +22,14 @@ export interface BackfillCommandOptions {
  */
 export async function backfillCommand(options: BackfillCommandOptions): Promise<void> {
   const config = loadConfig(options.config);
-  // Logs on stderr: stdout is the progress (and the --json result).
-  const logger = createLogger({ level: 'warn', format: config.log.format, secrets: config.secrets, destination: process.stderr });
+  const progress = new Progress(options.json ? { write: () => true } as unknown as NodeJS.WritableStream : process.stdout);
+  // For scripts (--json) JSON log lines on stderr; for people, plain lines below the progress.
+  const logger = options.json
+    ? createLogger({ level: 'warn', secrets: config.secrets, destination: process.stderr })
+    : cliLogger(config.secrets, (line) => progress.log(line, process.stderr));
   const store = await openStore(config.store, logger);
   const bridge = new Bridge({ config, store, logger });
   const client = scansClient(config, logger);
-  const progress = new Progress(options.json ? { write: () => true } as unknown as NodeJS.WritableStream : process.stdout);
   const until = new Date();
   const since = new Date(until.getTime() - options.since);
   const show = (p: BackfillProgress) =>

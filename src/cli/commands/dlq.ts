@@ -1,8 +1,8 @@
 import { loadConfig } from '../../config/load.js';
-import { createLogger } from '../../observability/logger.js';
-import { openStore } from '../../store/open.js';
-import type { DeadLetter, DeadLetters, Store } from '../../store/types.js';
+import type { Operations } from '../../ops/operations.js';
+import type { DeadLetter } from '../../store/types.js';
 import { EXIT } from '../exit.js';
+import { withOperations } from '../operations.js';
 
 /** The dead-letter workflow: see why events failed, then replay them once the cause is fixed, or drop them. */
 export interface DlqOptions {
@@ -11,6 +11,8 @@ export interface DlqOptions {
   readonly connector?: string;
   /** JSON on stdout, for scripts. */
   readonly json?: boolean;
+  /** Ask the bridge running there (with server.token) instead of opening the store. */
+  readonly endpoint?: string;
 }
 
 export interface DlqListOptions extends DlqOptions {
@@ -30,26 +32,22 @@ const REASON_WIDTH = 80;
 
 /** `dlq list`: the newest dead letters with why they failed, and how many each connector has. */
 export async function dlqListCommand(options: DlqListOptions): Promise<void> {
-  await withDeadLetters(options, async (selected) => {
-    const found = await Promise.all(
-      selected.map(async ([connector, deadLetters]) => ({ connector, count: await deadLetters.count(), letters: await deadLetters.list(options.limit) })),
-    );
-    const counts = Object.fromEntries(found.map((f) => [f.connector, f.count]));
-    const letters = found.flatMap((f) => f.letters).sort((a, b) => b.deadAt - a.deadAt).slice(0, options.limit);
+  await withDeadLetters(options, async (operations, connectors) => {
+    const { counts, deadLetters } = await operations.listDeadLetters(connectors, options.limit);
     if (options.json) {
-      console.log(JSON.stringify({ counts, deadLetters: letters }, null, 2));
+      console.log(JSON.stringify({ counts, deadLetters }, null, 2));
       return;
     }
-    const total = found.reduce((sum, f) => sum + f.count, 0);
-    if (letters.length > 0) console.log(table(letters));
-    const perConnector = found.map((f) => `${f.connector} ${f.count}`).join(', ');
-    console.log(`${total} dead letter${total === 1 ? '' : 's'} (${perConnector})${total > letters.length ? `, ${letters.length} newest shown` : ''}`);
+    const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    if (deadLetters.length > 0) console.log(table(deadLetters));
+    const perConnector = Object.entries(counts).map(([connector, n]) => `${connector} ${n}`).join(', ');
+    console.log(`${total} dead letter${total === 1 ? '' : 's'} (${perConnector})${total > deadLetters.length ? `, ${deadLetters.length} newest shown` : ''}`);
   });
 }
 
 /** `dlq replay`: moves dead letters back into their outboxes, to be delivered again. */
 export async function dlqReplayCommand(options: DlqChangeOptions): Promise<void> {
-  await changeDeadLetters(options, 'replayed', (deadLetters, refs) => deadLetters.replay(refs));
+  await changeDeadLetters(options, 'replayed', (operations, selection) => operations.replayDeadLetters(selection));
 }
 
 /** `dlq drop`: removes dead letters for good. */
@@ -57,20 +55,19 @@ export async function dlqDropCommand(options: DlqChangeOptions): Promise<void> {
   if (!options.id && !options.connector && !options.all) {
     throw new Error('dlq drop removes dead letters for good: name them with --id, or a connector with --connector, or pass --all');
   }
-  await changeDeadLetters(options, 'dropped', (deadLetters, refs) => deadLetters.drop(refs));
+  await changeDeadLetters(options, 'dropped', (operations, selection) => operations.dropDeadLetters(selection));
 }
 
 async function changeDeadLetters(
   options: DlqChangeOptions,
   verb: 'replayed' | 'dropped',
-  change: (deadLetters: DeadLetters, refs: readonly string[] | undefined) => Promise<number>,
+  change: (operations: Operations, selection: { connectors: readonly string[]; refs?: readonly string[] }) => Promise<Record<string, number>>,
 ): Promise<void> {
   const refs = options.id && [...new Set(options.id)];
-  await withDeadLetters(options, async (selected) => {
+  await withDeadLetters(options, async (operations, connectors) => {
     // A ref is a stream id, unique within one connector's dead letters only.
-    if (refs && selected.length > 1) throw new Error('dead letter ids are per connector: add --connector NAME');
-    const done: Record<string, number> = {};
-    for (const [connector, deadLetters] of selected) done[connector] = await change(deadLetters, refs);
+    if (refs && connectors.length > 1) throw new Error('dead letter ids are per connector: add --connector NAME');
+    const done = await change(operations, { connectors, ...(refs && { refs }) });
     const total = Object.values(done).reduce((sum, n) => sum + n, 0);
     if (options.json) console.log(JSON.stringify({ [verb]: done, total }));
     else console.log([...Object.entries(done).map(([c, n]) => `${c}: ${verb} ${n}`), `${verb} ${total} dead letter${total === 1 ? '' : 's'}`].join('\n'));
@@ -81,22 +78,17 @@ async function changeDeadLetters(
   });
 }
 
-/** Loads the config, opens its store and hands over the selected connectors' dead letters. */
-async function withDeadLetters(options: DlqOptions, use: (selected: [string, DeadLetters][]) => Promise<void>): Promise<void> {
+/**
+ * Loads the config and hands over the operations on its store (the store itself, or the running
+ * bridge that holds it: see withOperations) with the selected connectors.
+ */
+async function withDeadLetters(options: DlqOptions, use: (operations: Operations, connectors: readonly string[]) => Promise<void>): Promise<void> {
   const config = loadConfig(options.config);
   const names = config.connectors.map((c) => c.name);
   if (options.connector !== undefined && !names.includes(options.connector)) {
     throw new Error(`no connector named "${options.connector}" in ${options.config}; declared: ${names.join(', ')}`);
   }
-  // Store warnings (Redis lost) go to stderr, so stdout stays the command's answer.
-  const logger = createLogger({ level: 'warn', secrets: config.secrets, destination: process.stderr });
-  const store: Store = await openStore(config.store, logger);
-  try {
-    const selected = options.connector === undefined ? names : [options.connector];
-    await use(selected.map((name) => [name, store.deadLetters(name)]));
-  } finally {
-    await store.close();
-  }
+  await withOperations(config, options.endpoint, (operations) => use(operations, options.connector === undefined ? names : [options.connector]));
 }
 
 function table(letters: readonly DeadLetter[]): string {

@@ -1,21 +1,35 @@
 import { Bridge } from '../../bridge.js';
 import { loadConfig, type BridgeConfig } from '../../config/load.js';
-import { readiness } from '../../observability/health.js';
+import { evaluate } from '../../observability/health.js';
 import { startOpsServer, type OpsServer } from '../../observability/http-server.js';
 import { liveStatus } from '../../observability/live-status.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import { createSecretMask, type Redactor } from '../../observability/redact.js';
 import { snapshotNames } from '../../observability/store-snapshot.js';
+import { opsApi } from '../../ops/api.js';
+import { localSocketPath } from '../../ops/local-socket.js';
+import { storeOperations } from '../../ops/operations.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
+import { checkDescriptorLimit } from '../descriptor-limit.js';
 import { reloadOnHangup } from '../reload.js';
 import { onShutdown } from '../shutdown.js';
 
-export async function runCommand(options: { config: string; logLevel?: string; logFormat?: 'json' | 'pretty' }): Promise<void> {
-  const config = loadConfig(options.config);
+export interface RunOptions {
+  readonly config: string;
+  readonly logLevel?: string;
+  readonly logFormat?: 'json' | 'pretty';
+  /** Overrides `server.listen` (`--listen`, S4E_BRIDGE_LISTEN: the image sets the container's address). */
+  readonly listen?: { readonly host: string; readonly port: number };
+}
+
+export async function runCommand(options: RunOptions): Promise<void> {
+  const load = (file: string) => withListen(loadConfig(file), options.listen);
+  const config = load(options.config);
   // One mask for the log and the endpoint, taught the secrets a reload reads.
   const secrets = createSecretMask(config.secrets);
   const logger = createLogger({ level: options.logLevel ?? config.log.level, format: options.logFormat ?? config.log.format, redact: secrets });
+  checkDescriptorLimit(logger);
   const store = await openStore(config.store, logger);
   const bridge = new Bridge({ config, store, logger });
   // Listening first: a taken port fails the start before any event is read.
@@ -24,7 +38,7 @@ export async function runCommand(options: { config: string; logLevel?: string; l
     throw error;
   });
   bridge.start();
-  reloadOnHangup(options.config, bridge, logger, loadConfig, secrets);
+  reloadOnHangup(options.config, bridge, logger, load, secrets);
   await onShutdown(logger, async () => {
     await bridge.stop(config.server.shutdownGraceMs);
     await server?.close();
@@ -32,13 +46,26 @@ export async function runCommand(options: { config: string; logLevel?: string; l
   });
 }
 
+function withListen(config: BridgeConfig, listen: RunOptions['listen']): BridgeConfig {
+  return listen ? { ...config, server: { ...config.server, listen } } : config;
+}
+
 function startServer(config: BridgeConfig, bridge: Bridge, store: Store, logger: Logger, secrets: Redactor): Promise<OpsServer | undefined> {
   if (!config.server.enabled) return Promise.resolve(undefined);
+  const names = snapshotNames(config);
+  const checks = bridge.healthChecks();
   return startOpsServer({
     ...config.server.listen,
-    registry: bridge.metrics.registry,
-    readiness: () => readiness({ store, subscriptions: bridge.subscriptionStates(), authFailures: bridge.authFailures() }),
-    status: () => liveStatus(bridge, store, snapshotNames(config)),
+    socket: localSocketPath(config.store),
+    maxConnections: config.server.maxConnections,
+    handle: opsApi({
+      registry: bridge.metrics.registry,
+      liveness: () => evaluate(checks.liveness),
+      readiness: () => evaluate(checks.readiness),
+      status: () => liveStatus(bridge, store, names, () => evaluate(checks.readiness)),
+      operations: storeOperations(store, { ...names, gapRetentionMs: config.source.gapRetentionMs }),
+      token: config.server.token,
+    }),
     redact: secrets,
     logger,
   });

@@ -1,11 +1,17 @@
+import { existsSync } from 'node:fs';
 import { loadConfig, type BridgeConfig } from '../../config/load.js';
 import type { AuthFailure, CircuitState } from '../../delivery/circuit.js';
+import type { Gap } from '../../observability/gaps.js';
 import type { LiveStatus } from '../../observability/live-status.js';
-import { createLogger } from '../../observability/logger.js';
 import { readStoreSnapshot, snapshotNames, type StoreSnapshot } from '../../observability/store-snapshot.js';
 import type { SubscriptionState } from '../../source/types.js';
+import { BridgeClient, BridgeRequestError } from '../../ops/client.js';
+import { localSocketPath } from '../../ops/local-socket.js';
 import { openStore } from '../../store/open.js';
+import { cliLogger } from '../cli-logger.js';
+import { defaultEndpoint } from '../endpoint.js';
 import { formatAge, formatTable } from '../table.js';
+import { gapTable } from './gaps.js';
 
 export interface StatusOptions {
   readonly config: string;
@@ -17,8 +23,11 @@ export interface StatusOptions {
 
 /** The operator's one-screen view (`--json` prints this object). Ages are ms. */
 export interface StatusReport {
-  /** Whether the running bridge answered; without it, states are unknown (the bridge may be down). */
-  readonly bridge: { readonly endpoint?: string; readonly answered: boolean; readonly error?: string };
+  /**
+   * Whether the running bridge answered (`endpoint`: where it was asked) and, when it did, what
+   * its /readyz says; without it, states are unknown (the bridge may be down).
+   */
+  readonly bridge: { readonly endpoint?: string; readonly answered: boolean; readonly error?: string; readonly ready?: boolean; readonly problems?: readonly string[] };
   readonly subscriptions: readonly {
     readonly name: string;
     readonly state?: SubscriptionState;
@@ -33,6 +42,8 @@ export interface StatusReport {
     readonly oldestAgeMs: number;
     readonly deadLetters: number;
   }[];
+  /** Open gaps: times when events may have been missed, until acknowledged (`gaps ack`). */
+  readonly gaps: readonly Gap[];
 }
 
 /** How long the running bridge may take to answer before it counts as not running, ms. */
@@ -44,16 +55,15 @@ const ENDPOINT_TIMEOUT_MS = 5_000;
  */
 export async function statusCommand(options: StatusOptions): Promise<void> {
   const config = loadConfig(options.config);
-  const endpoint = options.endpoint ?? defaultEndpoint(config);
-  const live = await fetchLive(endpoint);
+  const live = await fetchLive(candidates(config, options.endpoint));
   const snapshot = 'status' in live && live.status.store ? live.status.store : await readStore(config);
-  const report = toReport(endpoint, live, snapshot);
+  const report = toReport(live, snapshot);
   console.log(options.json ? JSON.stringify(report, null, 2) : renderStatus(report));
 }
 
 async function readStore(config: BridgeConfig): Promise<StoreSnapshot> {
   // Store warnings (Redis lost) go to stderr, so stdout stays the command's answer.
-  const store = await openStore(config.store, createLogger({ level: 'warn', secrets: config.secrets, destination: process.stderr }));
+  const store = await openStore(config.store, cliLogger(config.secrets));
   try {
     return await readStoreSnapshot(store, snapshotNames(config));
   } finally {
@@ -61,11 +71,16 @@ async function readStore(config: BridgeConfig): Promise<StoreSnapshot> {
   }
 }
 
-function toReport(endpoint: string | undefined, live: Live, snapshot: StoreSnapshot): StatusReport {
+function toReport(live: Live, snapshot: StoreSnapshot): StatusReport {
   const now = Date.now();
   const status = 'status' in live ? live.status : undefined;
   return {
-    bridge: { endpoint, answered: status !== undefined, ...('error' in live && { error: live.error }) },
+    bridge: {
+      ...(live.endpoint !== undefined && { endpoint: live.endpoint }),
+      answered: status !== undefined,
+      ...('error' in live && { error: live.error }),
+      ...(status && { ready: status.readiness.ready, problems: status.readiness.problems }),
+    },
     subscriptions: snapshot.subscriptions.map(({ name, checkpoint }) => ({
       name,
       ...(status?.subscriptions[name] && { state: status.subscriptions[name] }),
@@ -79,13 +94,14 @@ function toReport(endpoint: string | undefined, live: Live, snapshot: StoreSnaps
       oldestAgeMs: backlog.oldestAgeMs,
       deadLetters,
     })),
+    gaps: snapshot.gaps,
   };
 }
 
 function renderStatus(report: StatusReport): string {
   const { bridge } = report;
   const headline = bridge.answered
-    ? `bridge: running (${bridge.endpoint})`
+    ? `bridge: running (${bridge.endpoint}), ${bridge.ready ? 'ready' : `NOT READY:${bridge.problems!.map((p) => `\n  - ${p}`).join('')}`}`
     : `bridge: not answering${bridge.endpoint ? ` at ${bridge.endpoint}` : ''}${bridge.error ? ` (${bridge.error})` : ''}; states unknown`;
   const unknown = bridge.answered ? '-' : '?';
   const subscriptions = formatTable([
@@ -96,7 +112,8 @@ function renderStatus(report: StatusReport): string {
     ['CONNECTOR', 'CIRCUIT', 'BACKLOG', 'OLDEST', 'DEAD LETTERS'],
     ...report.connectors.map((c) => [c.name, describeCircuit(c, unknown), String(c.backlog), c.backlog > 0 ? formatAge(c.oldestAgeMs) : '-', String(c.deadLetters)]),
   ]);
-  return [headline, '', subscriptions, '', connectors].join('\n');
+  const gaps = report.gaps.length === 0 ? [] : ['', gapTable(report.gaps), 'events in these windows may have been missed: `s4e-bridge gaps ack` once dealt with'];
+  return [headline, '', subscriptions, '', connectors, ...gaps].join('\n');
 }
 
 function describeCircuit({ circuit, authFailed }: StatusReport['connectors'][number], unknown: string): string {
@@ -117,24 +134,32 @@ function describeState(state: SubscriptionState): string {
   }
 }
 
-/** The config's listen address as seen from this host; undefined when the endpoint is off. */
-function defaultEndpoint(config: BridgeConfig): string | undefined {
-  if (!config.server.enabled) return undefined;
-  const { host, port } = config.server.listen;
-  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return `http://${local}:${port}`;
+type Live = ({ readonly status: LiveStatus } | { readonly error: string }) & { readonly endpoint?: string };
+
+/**
+ * Where to ask the running bridge: `--endpoint`, else its endpoint on this host and, for the
+ * embedded store, its local socket (which answers even with server.listen elsewhere).
+ */
+function candidates(config: BridgeConfig, endpoint: string | undefined): BridgeClient[] {
+  if (endpoint !== undefined) return [new BridgeClient({ url: endpoint }, ENDPOINT_TIMEOUT_MS)];
+  const url = defaultEndpoint(config);
+  const socket = localSocketPath(config.store);
+  return [
+    ...(url === undefined ? [] : [new BridgeClient({ url }, ENDPOINT_TIMEOUT_MS)]),
+    ...(socket !== undefined && existsSync(socket) ? [new BridgeClient({ socket }, ENDPOINT_TIMEOUT_MS)] : []),
+  ];
 }
 
-type Live = { readonly status: LiveStatus } | { readonly error: string };
-
-async function fetchLive(endpoint: string | undefined): Promise<Live> {
-  if (endpoint === undefined) return { error: 'server.enabled is false' };
-  try {
-    const res = await fetch(new URL('/status', endpoint), { signal: AbortSignal.timeout(ENDPOINT_TIMEOUT_MS) });
-    if (!res.ok) return { error: `HTTP ${res.status}` };
-    return { status: (await res.json()) as LiveStatus };
-  } catch (error) {
-    const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
-    return { error: cause?.code ?? (error as Error).message };
+async function fetchLive(clients: readonly BridgeClient[]): Promise<Live> {
+  if (clients.length === 0) return { error: 'server.enabled is false' };
+  let failed: Live | undefined;
+  for (const client of clients) {
+    try {
+      return { status: await client.get<LiveStatus>('/status'), endpoint: client.where };
+    } catch (error) {
+      if (!(error instanceof BridgeRequestError)) throw error;
+      failed ??= { error: error.message, endpoint: client.where };
+    }
   }
+  return failed!;
 }
