@@ -11,6 +11,13 @@ export function parseDuration(text: string): number | undefined {
   return match ? Math.round(Number(match[1]) * DURATION_MS[match[2]!]!) : undefined;
 }
 
+/** 3600000 → `1h`, 90000 → `90s`: the largest unit that divides it, as the config writes durations. */
+export function formatDuration(ms: number): string {
+  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]];
+  const [unit, size] = units.find(([, size]) => ms !== 0 && ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}
+
 /** `900KB`, `1MiB`, `4096` → bytes; undefined when not a size. */
 export function parseSize(text: string): number | undefined {
   const match = SIZE.exec(text.trim());
