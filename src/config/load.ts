@@ -7,6 +7,7 @@ import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOpti
 import { mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
 import { interpolate } from './interpolate.js';
+import { issueMessages, type IssueMessages } from './issue-messages.js';
 import { checkRules } from './rules.js';
 import { COMMON_CONNECTOR_KEYS, configSchema, connectorCommon, type RawConfig } from './schema.js';
 
@@ -50,11 +51,12 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   // maxAliasCount bounds alias expansion ("billion laughs").
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = locator(doc, lineCounter);
-  const yamlIssues = doc.errors.map((e): ConfigIssue => {
-    const { line, col } = lineCounter.linePos(e.pos[0]);
-    return { path: '', line, column: col, message: e.message.split('\n')[0]! };
-  });
-  if (yamlIssues.length > 0) throw new ConfigError(file, yamlIssues);
+  // The first syntax error alone: the parser's later ones follow from it.
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const { line, col } = lineCounter.linePos(syntax.pos[0]);
+    throw new ConfigError(file, [{ path: '', line, column: col, message: `YAML syntax: ${syntax.message.split('\n')[0]!}` }]);
+  }
 
   const injected = interpolateDocument(doc, env, at, file);
   let raw: unknown;
@@ -65,13 +67,14 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   if (raw === null || typeof raw !== 'object') throw new ConfigError(file, [{ path: '', message: 'the config must be a YAML mapping' }]);
 
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(file, zodIssues(parsed.error, [], at));
+  const messages = issueMessages();
+  const parsed = configSchema.safeParse(raw, { error: messages.error, reportInput: true });
+  if (!parsed.success) throw new ConfigError(file, zodIssues(parsed.error, [], at, messages));
   const config = parsed.data;
 
   const issues: ConfigIssue[] = [];
   const connectors = Object.entries(config.connectors).flatMap(([name, value]) => {
-    const built = buildConnector(name, value, at, issues);
+    const built = buildConnector(name, value, at, messages, issues);
     return built ? [built] : [];
   });
   checkReferences(config, at, issues);
@@ -148,27 +151,29 @@ function pathOf(ancestors: readonly unknown[], node: unknown): Path {
   });
 }
 
-function zodIssues(error: z.ZodError, prefix: Path, at: Locate): ConfigIssue[] {
+/** `alsoKnown`: keys the mapping at `prefix` takes beside the schema's (a connector's shared keys). */
+function zodIssues(error: z.ZodError, prefix: Path, at: Locate, messages: IssueMessages, alsoKnown: readonly string[] = []): ConfigIssue[] {
   return error.issues.flatMap((issue) => {
     const path = [...prefix, ...(issue.path as (string | number)[])];
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => at([...path, key], `unknown key "${key}"`, true));
+      const also = issue.path.length === 0 ? alsoKnown : [];
+      return issue.keys.map((key) => at([...path, key], messages.unknownKey(key, issue.input, also), true));
     }
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
-    return [at(path, message)];
+    return [at(path, issue.message)];
   });
 }
 
-function buildConnector(name: string, value: unknown, at: Locate, issues: ConfigIssue[]): ConnectorConfig | undefined {
+function buildConnector(name: string, value: unknown, at: Locate, messages: IssueMessages, issues: ConfigIssue[]): ConnectorConfig | undefined {
   const path = ['connectors', name];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     issues.push(at(path, 'a connector is a mapping with a "type"'));
     return undefined;
   }
   const entries = Object.entries(value as Record<string, unknown>);
-  const common = connectorCommon.safeParse(Object.fromEntries(entries.filter(([k]) => COMMON_CONNECTOR_KEYS.includes(k))));
+  const parse = { error: messages.error, reportInput: true };
+  const common = connectorCommon.safeParse(Object.fromEntries(entries.filter(([k]) => COMMON_CONNECTOR_KEYS.includes(k))), parse);
   if (!common.success) {
-    issues.push(...zodIssues(common.error, path, at));
+    issues.push(...zodIssues(common.error, path, at, messages));
     return undefined;
   }
   const plugin = findPlugin(common.data.type);
@@ -176,9 +181,9 @@ function buildConnector(name: string, value: unknown, at: Locate, issues: Config
     issues.push(at([...path, 'type'], `unknown connector type "${common.data.type}"; known: ${connectorPlugins.map((p) => p.type).join(', ')}`));
     return undefined;
   }
-  const options = plugin.options.safeParse(Object.fromEntries(entries.filter(([k]) => !COMMON_CONNECTOR_KEYS.includes(k))));
+  const options = plugin.options.safeParse(Object.fromEntries(entries.filter(([k]) => !COMMON_CONNECTOR_KEYS.includes(k))), parse);
   if (!options.success) {
-    issues.push(...zodIssues(options.error, path, at));
+    issues.push(...zodIssues(options.error, path, at, messages, COMMON_CONNECTOR_KEYS));
     return undefined;
   }
   const { batch = {}, delivery = {} } = common.data;

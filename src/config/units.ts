@@ -25,7 +25,7 @@ export function parseSize(text: string): number | undefined {
 }
 
 /** A duration option: a string with a unit, or 0. Yields milliseconds. */
-export const duration = z.union([z.string(), z.literal(0)]).transform((value, ctx) => {
+export const duration = z.union([z.string(), z.literal(0)], { error: (issue) => `${issue.input === undefined ? 'required' : `expected a duration with its unit, e.g. 90s or 500ms, got ${JSON.stringify(issue.input)}`}` }).transform((value, ctx) => {
   const ms = value === 0 ? 0 : parseDuration(value);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration: use a number with a unit, e.g. 500ms, 90s, 5m, 1h` });
