@@ -3,7 +3,9 @@
 // of RSS under a firehose instead of 220+. Why this value: README, Performance.
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
+import { secretsLoaded } from '../config/load.js';
 import { formatDuration } from '../config/units.js';
+import { createRedactor } from '../observability/redact.js';
 import { backfillCommand } from './commands/backfill.js';
 import { demoCommand } from './commands/demo.js';
 import { dlqDropCommand, dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
@@ -136,6 +138,6 @@ function exitCodeOf(error: unknown): number {
     console.error(error.message);
     return EXIT.usage;
   }
-  console.error(`s4e-bridge: ${(error as Error).message ?? String(error)}`);
+  console.error(createRedactor(secretsLoaded())(`s4e-bridge: ${(error as Error).message ?? String(error)}`));
   return EXIT.failure;
 }

@@ -6,6 +6,7 @@ import type { ConnectorPlugin } from '../../connectors/types.js';
 import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
 import { mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
+import { maskInjected, type InjectedScalar } from './injected.js';
 import { interpolate } from './interpolate.js';
 import { issueMessages, type IssueMessages } from './issue-messages.js';
 import { checkRules } from './rules.js';
@@ -26,6 +27,18 @@ export interface BridgeConfig extends Omit<RawConfig, 'connectors'> {
   /** Every secret value in the config (API key, tokens, injected values): masked everywhere. */
   readonly secrets: readonly string[];
   readonly file: string;
+}
+
+/** The secrets of every config this process loaded: see `secretsLoaded`. */
+const loadedSecrets = new Set<string>();
+
+/**
+ * What the CLI masks in its last-resort error line, for an error that escaped every command (a
+ * store path or listen address that came from `${VAR}` in a failed start): the logger masks its
+ * own config's secrets, this masks them where no logger is.
+ */
+export function secretsLoaded(): ReadonlySet<string> {
+  return loadedSecrets;
 }
 
 /** Large enough for any real config; a bigger file is a mistake or an attack. */
@@ -59,6 +72,17 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
 
   const injected = interpolateDocument(doc, env, at, file);
+  try {
+    return validate(doc, at, file, injected);
+  } catch (error) {
+    // Whatever the field, a value read from the environment or a file is a secret.
+    if (error instanceof ConfigError) throw new ConfigError(file, maskInjected(error.issues, injected));
+    throw error;
+  }
+}
+
+/** The interpolated document, checked against the schema, the connectors' and across sections. */
+function validate(doc: Document, at: Locate, file: string, injected: readonly InjectedScalar[]): BridgeConfig {
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
@@ -82,12 +106,13 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   checkRules(config, acceptsDigest, (path, message) => issues.push(at(path, message)));
   if (issues.length > 0) throw new ConfigError(file, issues);
 
-  const secrets = new Set<string>([config.source.apiKey, ...injected]);
+  const secrets = new Set<string>([config.source.apiKey, ...injected.flatMap((s) => s.values)]);
   for (const c of connectors) for (const s of c.plugin.secrets(c.options)) if (s) secrets.add(s);
   if (config.store.redisUrl) {
     const password = safeUrl(config.store.redisUrl)?.password;
     if (password) secrets.add(decodeURIComponent(password));
   }
+  for (const secret of secrets) loadedSecrets.add(secret);
   return { ...config, connectors, secrets: [...secrets], file };
 }
 
@@ -122,16 +147,16 @@ function keyOffset(doc: Document, path: Path): number | undefined {
   return (pair?.key as { range?: number[] } | undefined)?.range?.[0];
 }
 
-function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, at: Locate, file: string): string[] {
-  const injected: string[] = [];
+function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, at: Locate, file: string): InjectedScalar[] {
+  const injected: InjectedScalar[] = [];
   const issues: ConfigIssue[] = [];
   visit(doc, {
     Scalar(_key, node, ancestors) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       try {
         const result = interpolate(node.value, env);
+        if (result.injected.length > 0) injected.push({ path: formatPath(pathOf(ancestors, node)), references: result.references, values: result.injected });
         node.value = result.value;
-        injected.push(...result.injected);
       } catch (error) {
         issues.push(at(pathOf(ancestors, node), (error as Error).message));
       }
