@@ -6,6 +6,7 @@ import type { ConnectorPlugin } from '../../connectors/types.js';
 import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
 import { mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
+import { checkEventTypes } from './event-types.js';
 import { maskInjected, type InjectedScalar } from './injected.js';
 import { interpolate } from './interpolate.js';
 import { issueMessages, type IssueMessages } from './issue-messages.js';
@@ -97,6 +98,7 @@ function validate(doc: Document, at: Locate, file: string, injected: readonly In
   const config = parsed.data;
 
   const issues: ConfigIssue[] = [];
+  checkEventTypes(raw as Record<string, unknown>, (path, message, onKey) => issues.push(at(path, message, onKey)));
   const connectors = Object.entries(config.connectors).flatMap(([name, value]) => {
     const built = buildConnector(name, value, at, messages, issues);
     return built ? [built] : [];

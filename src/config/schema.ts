@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { planSubscriptions } from '../planner/plan.js';
 import { backfill, coordination, scanProgress } from './budget-schema.js';
-import { eventPattern, name } from './primitives.js';
+import { exactEventType, isLoopbackHost, name } from './primitives.js';
 import { route, ruleTest, severityDefaults, severityRule } from './rules.js';
 import { duration, parseSize, size } from './units.js';
 
@@ -37,6 +37,19 @@ const source = z
       .default({ initial_delay: 1_000, max_delay: 60_000 }),
     tls,
     proxy: z.url().optional(),
+    /** Types the platform sends that its documents do not list yet: allowed in subscriptions and routes. */
+    extra_event_types: z.array(exactEventType).default([]),
+    /** Plain http to a host other than this one: the API key would cross the network in clear text. */
+    allow_insecure_http: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    if (cleartextTo(s.base_url) && !s.allow_insecure_http) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['base_url'],
+        message: `plain http to ${new URL(s.base_url).host} would send the API key in clear text: use https, or set source.allow_insecure_http: true (warned at start)`,
+      });
+    }
   })
   .transform((s) => ({
     baseUrl: s.base_url.replace(/\/+$/, ''),
@@ -50,7 +63,15 @@ const source = z
     reconnect: { initialDelayMs: s.reconnect.initial_delay, maxDelayMs: s.reconnect.max_delay },
     tls: s.tls,
     proxy: s.proxy,
+    extraEventTypes: s.extra_event_types,
+    /** Allowed plain http to another host: said at every start. */
+    insecureHttp: cleartextTo(s.base_url),
   }));
+
+/** An http URL to a host other than this one (the URL was checked already; anything else: false). */
+function cleartextTo(url: string): boolean {
+  return URL.canParse(url) && new URL(url).protocol === 'http:' && !isLoopbackHost(new URL(url).hostname);
+}
 
 /** `store.max_backlog`: a number is a count of events; a size needs its unit (`500MB`, `2GiB`). */
 const maxBacklog = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
@@ -96,7 +117,7 @@ const store = z
 const subscription = z
   .strictObject({
     name,
-    events: z.array(eventPattern.refine((e) => !/[*?]/.test(e), 'the platform filters on exact event types; use globs in routes')).min(1).optional(),
+    events: z.array(exactEventType).min(1).optional(),
     asset_id: z.string().min(1).optional(),
   })
   .transform((s) => ({ name: s.name, events: s.events, assetId: s.asset_id }));
@@ -174,7 +195,7 @@ export const configSchema = z
   .transform(({ severity_defaults, severity_rules, scan_progress, subscriptions, ...config }) => ({
     ...config,
     // Without `subscriptions:`, the fewest that carry what the routes (and following scans) need.
-    subscriptions: subscriptions ?? planSubscriptions(config.routes, scan_progress ? ['scan.created'] : []),
+    subscriptions: subscriptions ?? planSubscriptions(config.routes, scan_progress ? ['scan.created'] : [], config.source.extraEventTypes),
     subscriptionsPlanned: subscriptions === undefined,
     scanProgress: scan_progress,
     severityDefaults: severity_defaults,
