@@ -7,6 +7,7 @@ import type { CircuitState } from './delivery/circuit.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import type { Logger } from './observability/logger.js';
 import { BridgeMetrics } from './observability/metrics.js';
+import { redactUrl } from './observability/redact.js';
 import { snapshotNames } from './observability/store-snapshot.js';
 import { decodeEvent, type WireEvent } from './pipeline/decode.js';
 import { DigestFlusher } from './pipeline/digest.js';
@@ -120,6 +121,7 @@ export class Bridge {
       { subscriptions: config.subscriptions.map((s) => s.name), connectors: config.connectors.map((c) => c.name), tier: config.source.tier },
       'bridge started',
     );
+    if (config.source.insecureHttp) logger.warn({ baseUrl: redactUrl(config.source.baseUrl) }, 'source.base_url is plain http: the API key crosses the network in clear text (source.allow_insecure_http)');
   }
 
   /** Stops reading, lets in-flight deliveries finish within `graceMs`, closes connectors. */

@@ -9,7 +9,7 @@ export function validateCommand(options: { config: string }): void {
   const { source } = config;
   const lines = [
     `${options.config}: OK`,
-    `  source: ${redactUrl(source.baseUrl)} (auth ${source.auth}, ${source.tier} tier: ${config.subscriptions.length}/${source.maxConnections} connections)`,
+    `  source: ${redactUrl(source.baseUrl)} (auth ${source.auth}, ${source.tier} tier: ${config.subscriptions.length}/${source.maxConnections} connections)${source.insecureHttp ? '; plain http: the API key crosses the network in clear text' : ''}`,
     // The subscriptions (given, or planned from the routes) and how the tier's budget is spent.
     ...describeBudget(config).map((line) => `  ${line}`),
     ...config.connectors.map((c) => `  connector ${c.name}: ${c.type} (batch ${c.batch.maxEvents} events / ${c.batch.maxBytes} B / ${formatDuration(c.batch.maxDelayMs)})`),
