@@ -10,6 +10,7 @@ import { backfillCommand } from './commands/backfill.js';
 import { demoCommand } from './commands/demo.js';
 import { dlqDropCommand, dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { runCommand } from './commands/run.js';
+import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { testCommand } from './commands/test.js';
@@ -104,6 +105,11 @@ dlq
   .option('--all', "every connector's dead letters")
   .option('--json', 'print the counts as JSON')
   .action(dlqDropCommand);
+
+program
+  .command('schema')
+  .description('print the config file\'s JSON Schema, for editors that complete and check the YAML (schema/config.schema.json is a copy)')
+  .action(schemaCommand);
 
 program
   .command('simulate')

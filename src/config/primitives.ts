@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { SEVERITIES } from '../pipeline/severity.js';
 
@@ -18,4 +19,12 @@ export const severity = z
  */
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * `schema`, defaulting to this machine's host name. The JSON Schema describes that default
+ * rather than writing it: it would differ from one machine to the next.
+ */
+export function defaultHostName(schema: z.ZodType<string, string>) {
+  return schema.default(() => hostname()).meta({ default: undefined, description: 'default: the host name' });
 }

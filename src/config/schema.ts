@@ -1,8 +1,7 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
 import { planSubscriptions } from '../planner/plan.js';
 import { backfill, coordination, scanProgress } from './budget-schema.js';
-import { exactEventType, isLoopbackHost, name } from './primitives.js';
+import { defaultHostName, exactEventType, isLoopbackHost, name } from './primitives.js';
 import { route, ruleTest, severityDefaults, severityRule } from './rules.js';
 import { duration, parseSize, size } from './units.js';
 
@@ -93,7 +92,7 @@ const store = z
     path: z.string().min(1).optional(),
     max_backlog: maxBacklog.optional(),
     key_prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default('s4e-bridge'),
-    consumer: z.string().min(1).default(hostname()),
+    consumer: defaultHostName(z.string().min(1)),
     dedupe_window: duration.default(900_000),
     /** Redis: entries another consumer (a dead replica) took and left unacknowledged this long are delivered by another. */
     claim_idle: duration.refine((ms) => ms >= 1_000, 'at least 1s').default(60_000),
@@ -103,7 +102,7 @@ const store = z
     message: 'redis_url selects Redis; path and max_backlog belong to the embedded store: set one or the other',
     path: ['redis_url'],
   })
-  .default({ key_prefix: 's4e-bridge', consumer: hostname(), dedupe_window: 900_000, claim_idle: 60_000 })
+  .prefault({})
   .transform((s) => ({
     redisUrl: s.redis_url,
     path: s.path ?? DEFAULT_STORE_PATH,
