@@ -101,6 +101,14 @@ describe('values from ${file:} and ${VAR} in errors', () => {
     expect(issue!.message).toBe(`"[REDACTED]" is not a duration: use a number with a unit, e.g. 500ms, 90s, 5m, 1h (the value of ${FILE}, not shown)`);
   });
 
+  it('masks them in what `validate` prints of a valid config', async () => {
+    const yaml = valid.replace('    to: [splunk]', '    to: [splunk]\n    match: { where: { data.title: { glob: "*${ENV_SECRET}*" } } }');
+    const cli = runCli(['validate', '--config', writeConfig(yaml)], { ENV_SECRET });
+    expect(await cli.exited).toBe(0);
+    expect(cli.output.join('\n')).toContain('data.title glob "*[REDACTED]*"');
+    expect(leaks(cli.output.join('\n'))).toEqual([]);
+  });
+
   it('masks them in what `validate` prints, and in the error of a start that fails on one', async () => {
     const listenFile = join(dir, 'listen');
     writeFileSync(listenFile, '192.0.2.77:9464\n'); // TEST-NET-1: no interface here has it, so the bind fails

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/load.js';
 import { formatDuration } from '../../config/units.js';
 import { describeBudget } from '../../coordination/connection-budget.js';
-import { redactUrl } from '../../observability/redact.js';
+import { createRedactor, redactUrl } from '../../observability/redact.js';
 import { describeRoute } from '../../pipeline/router.js';
 
 export function validateCommand(options: { config: string }): void {
@@ -18,5 +18,6 @@ export function validateCommand(options: { config: string }): void {
     ...(config.tests.length > 0 ? [`  tests: ${config.tests.length} (run them with s4e-bridge test)`] : []),
     `  store: ${config.store.redisUrl ? `Redis ${redactUrl(config.store.redisUrl)} (prefix ${config.store.keyPrefix})` : `embedded, in ${config.store.path}`}`,
   ];
-  console.log(lines.join('\n'));
+  // It shows the config back: what came from ${VAR} or ${file:} is masked there too.
+  console.log(createRedactor(config.secrets)(lines.join('\n')));
 }
