@@ -25,7 +25,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
-COPY --chown=root:root package.json config.example.yaml ./
+COPY --chown=root:root package.json config.example.yaml LICENSE ./
 RUN mkdir /var/lib/s4e-bridge && chown 1000:1000 /var/lib/s4e-bridge
 WORKDIR /var/lib/s4e-bridge
 VOLUME /var/lib/s4e-bridge

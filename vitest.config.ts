@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests share one Redis; each uses its own key prefix, so files can still run in parallel.
     pool: 'forks',
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/listener-leaks.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

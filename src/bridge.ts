@@ -11,6 +11,7 @@ import { storeCheck, type HealthCheck } from './observability/health.js';
 import type { Logger } from './observability/logger.js';
 import { BridgeMetrics } from './observability/metrics.js';
 import { readStoreSnapshot, snapshotNames } from './observability/store-snapshot.js';
+import { redactUrl } from './observability/redact.js';
 import { SummaryLog } from './observability/summary-log.js';
 import { SubscriptionHealth } from './observability/subscription-health.js';
 import { decodeEvent, type WireEvent } from './pipeline/decode.js';
@@ -160,6 +161,7 @@ export class Bridge {
       { subscriptions: config.subscriptions.map((s) => s.name), connectors: config.connectors.map((c) => c.name), tier: config.source.tier },
       'bridge started',
     );
+    if (config.source.insecureHttp) logger.warn({ baseUrl: redactUrl(config.source.baseUrl) }, 'source.base_url is plain http: the API key crosses the network in clear text (source.allow_insecure_http)');
   }
 
   /** Stops reading, lets in-flight deliveries finish within `graceMs`, closes connectors. */

@@ -53,7 +53,7 @@ describe('config loading', () => {
 
   it('rejects an unknown key at its own line, also inside a connector', () => {
     const issues = issuesOf(valid.replace('    index: s4e', '    indx: s4e'));
-    expect(issues).toEqual([expect.objectContaining({ path: 'connectors.splunk.indx', line: 13, column: 5, message: 'unknown key "indx"' })]);
+    expect(issues).toEqual([expect.objectContaining({ path: 'connectors.splunk.indx', line: 13, column: 5, message: 'unknown key "indx"; did you mean "index"?' })]);
     expect(issuesOf(valid.replace('  heartbeat_timeout', '  heartbeet_timeout'))[0]).toMatchObject({ path: 'source.heartbeet_timeout', line: 4 });
   });
 
@@ -88,9 +88,43 @@ describe('config loading', () => {
     expect(() => parseConfig(text.replace('  heartbeat_timeout: 90s', '  tier: premium'), 'bridge.yaml', env)).not.toThrow();
   });
 
-  it('reports a YAML syntax error with its line', () => {
-    const issues = issuesOf(valid.replace('routes:', 'routes: [unclosed'));
-    expect(issues[0]!.line).toBeGreaterThan(0);
+  it('reports the first YAML syntax error alone, with its line and column, not its follow-on errors', () => {
+    const broken = valid.replace('    batch: { max_events: 100, max_delay: 500ms }', '    batch: { max_events: 100, max_delay: 500ms').replace('match: { events: ["*"] }', 'match: { events: ["*" }');
+    let error: ConfigError | undefined;
+    try {
+      parseConfig(broken, 'bridge.yaml', env);
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.issues).toEqual([{ path: '', line: 15, column: 1, message: expect.stringMatching(/^YAML syntax: Flow map .* end with a \}$/) }]);
+    expect(error?.message).toBe(`bridge.yaml: 1 problem\n  line 15:1: ${error?.issues[0]!.message}`);
+  });
+
+  it('says which type a value should have when it has another, and "required" only when it is missing', () => {
+    const text = valid
+      .replace('  heartbeat_timeout: 90s', '  heartbeat_timeout: 90\n  tier: premum')
+      .replace('to: [splunk]', 'to: splunk')
+      .replace('routes:', 'severity_rules:\n  - name: lab\n    lower: one\nroutes:');
+    expect(issuesOf(text).map((i) => [i.path, i.message])).toEqual([
+      ['source.heartbeat_timeout', 'expected a duration with its unit, e.g. 90s or 500ms, got 90'],
+      ['source.tier', 'expected one of "standard", "premium", "enterprise", got "premum"; did you mean "premium"?'],
+      ['severity_rules[0].lower', 'expected a number, got a string'],
+      ['routes[0].to', 'expected a list, got a string'],
+    ]);
+    expect(issuesOf(valid.replace('    index: s4e', '    index: s4e\n    gzip: "yes"'))).toEqual([
+      expect.objectContaining({ path: 'connectors.splunk.gzip', message: 'expected true or false, got a string' }),
+    ]);
+    expect(issuesOf(valid.replace('  api_key: ${S4E_API_KEY}\n', ''))).toEqual([expect.objectContaining({ path: 'source.api_key', message: 'required' })]);
+  });
+
+  it('names the key meant for an unknown one, a connector\'s shared keys included', () => {
+    expect(issuesOf(valid.replace('    batch:', '    bach:'))).toEqual([
+      expect.objectContaining({ path: 'connectors.splunk.bach', message: 'unknown key "bach"; did you mean "batch"?' }),
+    ]);
+    expect(issuesOf(valid.replace('routes:', 'routs:'))).toEqual([
+      expect.objectContaining({ path: 'routes', message: 'required' }),
+      expect.objectContaining({ path: 'routs', line: 15, message: 'unknown key "routs"; did you mean "routes"?' }),
+    ]);
   });
 
   it('refuses an unknown connector type and lists the known ones', () => {

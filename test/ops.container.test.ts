@@ -98,7 +98,6 @@ describe('the container image (Dockerfile)', () => {
 describe('the example compose.yaml', () => {
   const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8')) as {
     services: Record<string, Record<string, unknown>>;
-    secrets: Record<string, { file: string }>;
   };
   const { bridge, redis } = compose.services;
 
@@ -107,11 +106,10 @@ describe('the example compose.yaml', () => {
     expect(redis!.volumes).toContainEqual(expect.stringMatching(/:\/data$/));
   });
 
-  it('runs the bridge read-only, with the config mounted and secrets from env and files', () => {
+  it('runs the bridge read-only, with the config mounted and the embedded store on a volume', () => {
     expect(bridge).toMatchObject({ read_only: true, tmpfs: ['/tmp'] });
     expect(bridge!.volumes).toContain('./config.yaml:/etc/s4e-bridge/config.yaml:ro');
-    expect(bridge!.secrets).toEqual(Object.keys(compose.secrets));
-    expect((bridge!.environment as Record<string, string>).S4E_API_KEY).toMatch(/^\$\{S4E_API_KEY/);
+    expect(bridge!.volumes).toContainEqual(expect.stringMatching(/^[\w-]+:\/var\/lib\/s4e-bridge$/));
     // The orchestrator waits longer than the bridge's own grace (10 s by default) before SIGKILL.
     expect(parseDuration(bridge!.stop_grace_period as string)).toBeGreaterThan(10_000);
   });
@@ -119,6 +117,14 @@ describe('the example compose.yaml', () => {
   it("sets the endpoint's address explicitly and publishes it on the host's loopback only", () => {
     expect((bridge!.environment as Record<string, string>).S4E_BRIDGE_LISTEN).toBe('0.0.0.0:9464');
     expect(bridge!.ports).toEqual(['127.0.0.1:9464:9464']);
+  });
+
+  it('passes in every variable config.example.yaml reads, each required, so the example starts as it is', () => {
+    const example = readFileSync(join(ROOT, 'config.example.yaml'), 'utf8').replace(/#.*$/gm, '');
+    const read = [...new Set([...example.matchAll(/(?<!\$)\$\{([A-Za-z_]\w*)\}/g)].map((m) => m[1]!))];
+    expect(read).toContain('S4E_API_KEY');
+    const environment = bridge!.environment as Record<string, string>;
+    for (const name of read) expect(environment[name], name).toMatch(new RegExp(`^\\$\\{${name}:\\?`));
   });
 });
 

@@ -131,7 +131,7 @@ routes:
     to: [splunk]
 `);
     expect(issues.map((i) => [i.path, i.line, i.message])).toEqual([
-      ['severity_rules[0].when.where.data.cvss.>==', 19, 'unknown key ">=="'],
+      ['severity_rules[0].when.where.data.cvss.>==', 19, 'unknown key ">=="; did you mean ">="?'],
       ['severity_rules[0].when.where.data..x', 20, 'not a dotted field path, e.g. data.cvss or asset.name'],
     ]);
   });

@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
 import { duration } from '../../src/config/units.js';
+import { defaultHostName } from '../../src/config/primitives.js';
 import type { Severity } from '../../src/pipeline/severity.js';
 import { FACILITIES } from './syslog.js';
 
@@ -61,7 +61,7 @@ export const cefSyslogOptions = z
     /** RFC 5424 APP-NAME, RFC 3164 TAG (whose limit, 32, applies to both). @default 's4e-bridge' */
     app_name: printableAscii(32).default('s4e-bridge'),
     /** @default os.hostname() */
-    hostname: printableAscii(255).default(() => hostname()),
+    hostname: defaultHostName(printableAscii(255)),
     cef: z
       .object({
         /** @default 'S4E' */

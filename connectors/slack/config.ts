@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { isLoopbackHost } from '../../src/config/primitives.js';
 import { tlsOptions } from '../tls.js';
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** One Slack mention: `<!here>`, `<!channel>`, `<!everyone>`, `<@U0123ABCD>` or `<!subteam^S0123ABCD>`. */
 const MENTION = String.raw`<(?:!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+)>`;
@@ -18,7 +17,7 @@ export const slackOptions = z
       .url({ protocol: /^https?$/ })
       .refine(
         // Not a URL at all: the url check above already said so (zod runs refinements anyway).
-        (url) => !URL.canParse(url) || url.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(url).hostname),
+        (url) => !URL.canParse(url) || url.startsWith('https:') || isLoopbackHost(new URL(url).hostname),
         'must be https (http only to a loopback host)',
       ),
     /** The platform's web address, e.g. `https://app.s4e.io`: messages link back to the finding or scan. */

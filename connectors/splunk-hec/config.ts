@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
+import { defaultHostName } from '../../src/config/primitives.js';
 import { SEVERITIES } from '../../src/pipeline/severity.js';
 import { template } from '../../src/templates/compile.js';
 import { tlsOptions } from '../tls.js';
@@ -35,7 +35,7 @@ export const splunkHecOptions = z
     /** @default 's4e-bridge' */
     source: z.string().min(1).default('s4e-bridge'),
     /** @default os.hostname() */
-    host: z.string().min(1).default(() => hostname()),
+    host: defaultHostName(z.string().min(1)),
     tls: tlsOptions,
     /** Gzip request bodies. @default false */
     gzip: z.boolean().default(false),

@@ -3,11 +3,15 @@
 // of RSS under a firehose instead of 220+. Why this value: README, Performance.
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
+import { secretsLoaded } from '../config/load.js';
+import { formatDuration } from '../config/units.js';
+import { createRedactor } from '../observability/redact.js';
 import { backfillCommand } from './commands/backfill.js';
 import { demoCommand } from './commands/demo.js';
 import { dlqDropCommand, dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { gapsAckCommand, gapsListCommand } from './commands/gaps.js';
 import { runCommand } from './commands/run.js';
+import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { testCommand } from './commands/test.js';
@@ -20,7 +24,12 @@ const program = new Command('s4e-bridge')
   .description('Reliable delivery of S4E security platform events into Splunk HEC, CEF/syslog, Slack and Jira.')
   .version('0.1.0')
   .exitOverride()
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('after', `\nExit codes: ${EXIT.ok} ok, ${EXIT.failure} runtime failure or a failed test, ${EXIT.usage} bad config or usage, ${EXIT.interrupted} a stop cut short by a second signal.`);
+
+/** A duration flag whose default --help shows as the config writes it (`30s`, not 30000). */
+const durationOption = (flags: string, description: string, defaultMs: number) =>
+  new Option(flags, description).argParser(durationMs).default(defaultMs, formatDuration(defaultMs));
 
 const configOption = () => new Option('-c, --config <file>', 'the bridge config (YAML)').makeOptionMandatory().env('S4E_BRIDGE_CONFIG');
 
@@ -64,7 +73,7 @@ program
 
 program
   .command('status')
-  .description("an operator's view: checkpoints, outbox backlogs and dead letters from Redis; subscription and circuit states from the running bridge")
+  .description("an operator's view: checkpoints, outbox backlogs and dead letters from the store; subscription and circuit states from the running bridge")
   .addOption(configOption())
   .option('--json', 'print JSON, for scripts')
   .option('--endpoint <url>', "the running bridge's operations endpoint (default: server.listen, on this host)")
@@ -125,6 +134,11 @@ gaps
   .action(gapsAckCommand);
 
 program
+  .command('schema')
+  .description('print the config file\'s JSON Schema, for editors that complete and check the YAML (schema/config.schema.json is a copy)')
+  .action(schemaCommand);
+
+program
   .command('simulate')
   .description('run an S4E-compatible event stream server (for trying the bridge, tests and benchmarks)')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -132,16 +146,17 @@ program
   .option('--api-key <key...>', 'accepted API keys', ['sim-key'])
   .option('--rate <events/s>', 'generated events per second', wholeNumber, 10)
   .addOption(new Option('--tier <tier>', 'connection limit of this tier').choices(['standard', 'premium', 'enterprise']).default('standard'))
-  .option('--heartbeat <duration>', 'heartbeat interval', durationMs, 30_000)
-  .option('--replay-window <duration>', 'how long events stay replayable', durationMs, 300_000)
+  .addOption(durationOption('--heartbeat <duration>', 'heartbeat interval', 30_000))
+  .addOption(durationOption('--replay-window <duration>', 'how long events stay replayable', 300_000))
+  .addHelpText('after', '\nControl endpoints (POST /_sim/events and others, no authentication): README, "The simulator".')
   .action(simulateCommand);
 
 program
   .command('demo')
-  .description('simulator + local HEC receiver + bridge on this machine, with live counts, until Ctrl-C')
+  .description('simulator + bridge + local stand-ins for Splunk HEC, a syslog SIEM, Slack and Jira, on this machine, with live counts, until Ctrl-C')
   .option('--rate <events/s>', 'simulated events per second', wholeNumber, 50)
-  .option('--duration <duration>', 'stop by itself after this long (default: run until Ctrl-C)', durationMs)
-  .option('--dir <dir>', 'where the receiver writes what it gets', '.demo')
+  .option('--duration <duration>', 'stop by itself after this long, e.g. 30s (default: run until Ctrl-C)', durationMs)
+  .option('--dir <dir>', "where the receivers write what they get, beside the bridge's config, log and embedded store", '.demo')
   .action(demoCommand);
 
 try {
@@ -156,6 +171,6 @@ function exitCodeOf(error: unknown): number {
     console.error(error.message);
     return EXIT.usage;
   }
-  console.error(`s4e-bridge: ${(error as Error).message ?? String(error)}`);
+  console.error(createRedactor(secretsLoaded())(`s4e-bridge: ${(error as Error).message ?? String(error)}`));
   return EXIT.failure;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.js';
+import { EXIT } from './exit.js';
 
 /**
  * Resolves once the process was asked to stop (SIGTERM/SIGINT) and `stop` finished.
@@ -11,7 +12,7 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): Promise<v
     const handler = (signal: NodeJS.Signals) => {
       if (stopping) {
         logger.warn({ signal }, 'second signal: exiting now; unacknowledged events stay in the store');
-        process.exit(130);
+        process.exit(EXIT.interrupted);
       }
       stopping = true;
       logger.info({ signal }, 'stopping: finishing in-flight deliveries');

@@ -10,17 +10,24 @@ export interface ConfigIssue {
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 
+  readonly issues: readonly ConfigIssue[];
+
+  /** `issues` are kept in the order of the file (those of the file as a whole first). */
   constructor(
     readonly file: string,
-    readonly issues: readonly ConfigIssue[],
+    issues: readonly ConfigIssue[],
   ) {
-    super(`${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+    const ordered = [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    super(`${file}: ${ordered.length} problem${ordered.length === 1 ? '' : 's'}\n${ordered.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+    this.issues = ordered;
   }
 }
 
+/** `routes[0].to (line 14:9): …`; an issue of the file as a whole (syntax, size) has no path. */
 export function formatIssue(issue: ConfigIssue): string {
-  const where = issue.line !== undefined ? ` (line ${issue.line}:${issue.column ?? 1})` : '';
-  return `${issue.path || '(top level)'}${where}: ${issue.message}`;
+  const line = issue.line !== undefined ? `line ${issue.line}:${issue.column ?? 1}` : undefined;
+  const where = issue.path ? `${issue.path}${line ? ` (${line})` : ''}` : line;
+  return where ? `${where}: ${issue.message}` : issue.message;
 }
 
 /** `['routes', 0, 'to', 1]` → `routes[0].to[1]`. */

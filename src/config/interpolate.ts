@@ -7,6 +7,8 @@ export interface Interpolation {
   readonly value: string;
   /** The values that came from the environment or files: treated as secrets and masked. */
   readonly injected: readonly string[];
+  /** The references that gave them, as written (`${file:/run/secrets/token}`): safe to show. */
+  readonly references: readonly string[];
 }
 
 /**
@@ -15,13 +17,15 @@ export interface Interpolation {
  */
 export function interpolate(text: string, env: NodeJS.ProcessEnv): Interpolation {
   const injected: string[] = [];
+  const references: string[] = [];
   const value = text.replace(REFERENCE, (whole, escaped: string | undefined, ref: string) => {
     if (escaped) return whole.slice(1);
     const resolved = resolve(ref.trim(), env);
     injected.push(resolved);
+    references.push(whole);
     return resolved;
   });
-  return { value, injected };
+  return { value, injected, references };
 }
 
 function resolve(ref: string, env: NodeJS.ProcessEnv): string {

@@ -7,7 +7,10 @@ import { environmentProxies, proxySecrets, type ProxySetting } from '../delivery
 import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
 import { mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
+import { checkEventTypes } from './event-types.js';
+import { maskInjected, type InjectedScalar } from './injected.js';
 import { interpolate } from './interpolate.js';
+import { issueMessages, type IssueMessages } from './issue-messages.js';
 import { checkRules } from './rules.js';
 import { COMMON_CONNECTOR_KEYS, configSchema, connectorCommon, type RawConfig } from './schema.js';
 
@@ -28,6 +31,18 @@ export interface BridgeConfig extends Omit<RawConfig, 'connectors'> {
   /** Every secret value in the config (API key, tokens, injected values): masked everywhere. */
   readonly secrets: readonly string[];
   readonly file: string;
+}
+
+/** The secrets of every config this process loaded: see `secretsLoaded`. */
+const loadedSecrets = new Set<string>();
+
+/**
+ * What the CLI masks in its last-resort error line, for an error that escaped every command (a
+ * store path or listen address that came from `${VAR}` in a failed start): the logger masks its
+ * own config's secrets, this masks them where no logger is.
+ */
+export function secretsLoaded(): ReadonlySet<string> {
+  return loadedSecrets;
 }
 
 /** Large enough for any real config; a bigger file is a mistake or an attack. */
@@ -53,13 +68,25 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   // maxAliasCount bounds alias expansion ("billion laughs").
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = locator(doc, lineCounter);
-  const yamlIssues = doc.errors.map((e): ConfigIssue => {
-    const { line, col } = lineCounter.linePos(e.pos[0]);
-    return { path: '', line, column: col, message: e.message.split('\n')[0]! };
-  });
-  if (yamlIssues.length > 0) throw new ConfigError(file, yamlIssues);
+  // The first syntax error alone: the parser's later ones follow from it.
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const { line, col } = lineCounter.linePos(syntax.pos[0]);
+    throw new ConfigError(file, [{ path: '', line, column: col, message: `YAML syntax: ${syntax.message.split('\n')[0]!}` }]);
+  }
 
   const injected = interpolateDocument(doc, env, at, file);
+  try {
+    return validate(doc, at, file, injected, env);
+  } catch (error) {
+    // Whatever the field, a value read from the environment or a file is a secret.
+    if (error instanceof ConfigError) throw new ConfigError(file, maskInjected(error.issues, injected));
+    throw error;
+  }
+}
+
+/** The interpolated document, checked against the schema, the connectors' and across sections. */
+function validate(doc: Document, at: Locate, file: string, injected: readonly InjectedScalar[], env: NodeJS.ProcessEnv): BridgeConfig {
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
@@ -68,13 +95,15 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   if (raw === null || typeof raw !== 'object') throw new ConfigError(file, [{ path: '', message: 'the config must be a YAML mapping' }]);
 
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(file, zodIssues(parsed.error, [], at));
+  const messages = issueMessages();
+  const parsed = configSchema.safeParse(raw, { error: messages.error, reportInput: true });
+  if (!parsed.success) throw new ConfigError(file, zodIssues(parsed.error, [], at, messages));
   const config = parsed.data;
 
   const issues: ConfigIssue[] = [];
+  checkEventTypes(raw as Record<string, unknown>, (path, message, onKey) => issues.push(at(path, message, onKey)));
   const connectors = Object.entries(config.connectors).flatMap(([name, value]) => {
-    const built = buildConnector(name, value, config.proxy, at, issues);
+    const built = buildConnector(name, value, config.proxy, at, messages, issues);
     return built ? [built] : [];
   });
   checkReferences(config, at, issues);
@@ -82,7 +111,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   checkRules(config, acceptsDigest, (path, message) => issues.push(at(path, message)));
   if (issues.length > 0) throw new ConfigError(file, issues);
 
-  const secrets = new Set<string>([config.source.apiKey, ...injected]);
+  const secrets = new Set<string>([config.source.apiKey, ...injected.flatMap((s) => s.values)]);
   if (config.server.token) secrets.add(config.server.token);
   for (const c of connectors) for (const s of c.plugin.secrets(c.options)) if (s) secrets.add(s);
   for (const proxy of [config.source.proxy, ...connectors.map((c) => c.proxy || undefined), ...environmentProxies(env)]) {
@@ -92,6 +121,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     const password = safeUrl(config.store.redisUrl)?.password;
     if (password) secrets.add(decodeURIComponent(password));
   }
+  for (const secret of secrets) loadedSecrets.add(secret);
   return { ...config, connectors, secrets: [...secrets], file };
 }
 
@@ -126,16 +156,16 @@ function keyOffset(doc: Document, path: Path): number | undefined {
   return (pair?.key as { range?: number[] } | undefined)?.range?.[0];
 }
 
-function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, at: Locate, file: string): string[] {
-  const injected: string[] = [];
+function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, at: Locate, file: string): InjectedScalar[] {
+  const injected: InjectedScalar[] = [];
   const issues: ConfigIssue[] = [];
   visit(doc, {
     Scalar(_key, node, ancestors) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       try {
         const result = interpolate(node.value, env);
+        if (result.injected.length > 0) injected.push({ path: formatPath(pathOf(ancestors, node)), references: result.references, values: result.injected });
         node.value = result.value;
-        injected.push(...result.injected);
       } catch (error) {
         issues.push(at(pathOf(ancestors, node), (error as Error).message));
       }
@@ -155,27 +185,29 @@ function pathOf(ancestors: readonly unknown[], node: unknown): Path {
   });
 }
 
-function zodIssues(error: z.ZodError, prefix: Path, at: Locate): ConfigIssue[] {
+/** `alsoKnown`: keys the mapping at `prefix` takes beside the schema's (a connector's shared keys). */
+function zodIssues(error: z.ZodError, prefix: Path, at: Locate, messages: IssueMessages, alsoKnown: readonly string[] = []): ConfigIssue[] {
   return error.issues.flatMap((issue) => {
     const path = [...prefix, ...(issue.path as (string | number)[])];
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => at([...path, key], `unknown key "${key}"`, true));
+      const also = issue.path.length === 0 ? alsoKnown : [];
+      return issue.keys.map((key) => at([...path, key], messages.unknownKey(key, issue.input, also), true));
     }
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
-    return [at(path, message)];
+    return [at(path, issue.message)];
   });
 }
 
-function buildConnector(name: string, value: unknown, defaultProxy: string | undefined, at: Locate, issues: ConfigIssue[]): ConnectorConfig | undefined {
+function buildConnector(name: string, value: unknown, defaultProxy: string | undefined, at: Locate, messages: IssueMessages, issues: ConfigIssue[]): ConnectorConfig | undefined {
   const path = ['connectors', name];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     issues.push(at(path, 'a connector is a mapping with a "type"'));
     return undefined;
   }
   const entries = Object.entries(value as Record<string, unknown>);
-  const common = connectorCommon.safeParse(Object.fromEntries(entries.filter(([k]) => COMMON_CONNECTOR_KEYS.includes(k))));
+  const parse = { error: messages.error, reportInput: true };
+  const common = connectorCommon.safeParse(Object.fromEntries(entries.filter(([k]) => COMMON_CONNECTOR_KEYS.includes(k))), parse);
   if (!common.success) {
-    issues.push(...zodIssues(common.error, path, at));
+    issues.push(...zodIssues(common.error, path, at, messages));
     return undefined;
   }
   const plugin = findPlugin(common.data.type);
@@ -187,9 +219,9 @@ function buildConnector(name: string, value: unknown, defaultProxy: string | und
     const http = connectorPlugins.filter((p) => p.speaksHttp).map((p) => p.type);
     issues.push(at([...path, 'proxy'], `proxy applies to the HTTP connectors (${http.join(', ')}); ${plugin.type} connects to its destination directly`));
   }
-  const options = plugin.options.safeParse(Object.fromEntries(entries.filter(([k]) => !COMMON_CONNECTOR_KEYS.includes(k))));
+  const options = plugin.options.safeParse(Object.fromEntries(entries.filter(([k]) => !COMMON_CONNECTOR_KEYS.includes(k))), parse);
   if (!options.success) {
-    issues.push(...zodIssues(options.error, path, at));
+    issues.push(...zodIssues(options.error, path, at, messages, COMMON_CONNECTOR_KEYS));
     return undefined;
   }
   const { batch = {}, delivery = {}, proxy = defaultProxy } = common.data;

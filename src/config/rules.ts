@@ -14,9 +14,12 @@ import { duration } from './units.js';
  * a template as a Template, and any error carries the YAML path of the value at fault.
  */
 
-/** One value or a list of them: `events: finding.new` or `events: [finding.new, scan.failed]`. */
-function oneOrMore<T extends z.ZodType>(item: T) {
-  return z.preprocess((value) => (value === undefined || Array.isArray(value) ? value : [value]), z.array(item).min(1));
+/**
+ * One value or a list of them: `events: finding.new` or `events: [finding.new, scan.failed]`.
+ * A union, not a preprocess, so that the JSON Schema takes both forms.
+ */
+function oneOrMore<T extends z.ZodType<string>>(item: T) {
+  return z.union([item, z.array(item).min(1)]).transform((value): z.output<T>[] => (Array.isArray(value) ? value : [value]));
 }
 
 const fieldPath = z.string().regex(/^[A-Za-z_][\w-]*(\.[\w-]+)*$/, 'a dotted field path, e.g. data.cvss or asset.name');
@@ -27,45 +30,51 @@ const regex = z.string().transform((source, ctx) => {
   try {
     return { source, match: compileRegex(source) };
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    // `continue`: the `where:` union then reports this, rather than that no form fitted.
+    ctx.addIssue({ code: 'custom', message: (error as Error).message, continue: true });
     return z.NEVER;
   }
 });
 
 const COMPARISONS = ['>', '>=', '<', '<='] as const;
 
+/** `where:` tests by name; a bare value or list is one of them (below). */
+const namedTests = z
+  .strictObject({
+    equals: scalar.optional(),
+    in: z.array(scalar).min(1).optional(),
+    glob: z.string().min(1).optional(),
+    regex: regex.optional(),
+    exists: z.boolean().optional(),
+    '>': number.optional(),
+    '>=': number.optional(),
+    '<': number.optional(),
+    '<=': number.optional(),
+  })
+  .refine((t) => Object.keys(t).length > 0, {
+    message: `give a test: equals, in, glob, regex, exists, ${COMPARISONS.map((c) => `"${c}"`).join(', ')}`,
+    // An unknown key is reported as such, not also as a missing test.
+    when: (payload) => payload.issues.length === 0,
+  });
+
 /**
  * The tests of one `where:` path, all of which must hold. A bare value is `equals`, a bare
  * list is `in`: `data.status: open`, `data.status: [open, reopened]`.
  */
-const fieldTests = z.preprocess(
-  (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : Array.isArray(value) ? { in: value } : { equals: value }),
-  z
-    .strictObject({
-      equals: scalar.optional(),
-      in: z.array(scalar).min(1).optional(),
-      glob: z.string().min(1).optional(),
-      regex: regex.optional(),
-      exists: z.boolean().optional(),
-      '>': number.optional(),
-      '>=': number.optional(),
-      '<': number.optional(),
-      '<=': number.optional(),
-    })
-    .refine((t) => Object.keys(t).length > 0, {
-      message: `give a test: equals, in, glob, regex, exists, ${COMPARISONS.map((c) => `"${c}"`).join(', ')}`,
-      // An unknown key is reported as such, not also as a missing test.
-      when: (payload) => payload.issues.length === 0,
-    })
-    .transform((t): FieldTest[] => [
-      ...(t.equals !== undefined ? [{ op: 'equals' as const, value: t.equals }] : []),
-      ...(t.in ? [{ op: 'in' as const, values: t.in }] : []),
-      ...(t.glob !== undefined ? [{ op: 'glob' as const, source: t.glob, match: compileGlobs([t.glob]) }] : []),
-      ...(t.regex ? [{ op: 'regex' as const, ...t.regex }] : []),
-      ...(t.exists !== undefined ? [{ op: 'exists' as const, value: t.exists }] : []),
-      ...COMPARISONS.flatMap((op) => (t[op] !== undefined ? [{ op, value: t[op] }] : [])),
-    ]),
-);
+const fieldTests = z
+  .union([
+    namedTests,
+    z.array(scalar).min(1).transform((values): z.output<typeof namedTests> => ({ in: values })),
+    scalar.transform((value): z.output<typeof namedTests> => ({ equals: value })),
+  ])
+  .transform((t): FieldTest[] => [
+    ...(t.equals !== undefined ? [{ op: 'equals' as const, value: t.equals }] : []),
+    ...(t.in ? [{ op: 'in' as const, values: t.in }] : []),
+    ...(t.glob !== undefined ? [{ op: 'glob' as const, source: t.glob, match: compileGlobs([t.glob]) }] : []),
+    ...(t.regex ? [{ op: 'regex' as const, ...t.regex }] : []),
+    ...(t.exists !== undefined ? [{ op: 'exists' as const, value: t.exists }] : []),
+    ...COMPARISONS.flatMap((op) => (t[op] !== undefined ? [{ op, value: t[op] }] : [])),
+  ]);
 
 /**
  * A condition: every key given must hold; `all`, `any` and `not` nest further conditions.
@@ -111,7 +120,7 @@ function conditionOf(defaultEvents?: string[]) {
 const eventList = oneOrMore(eventPattern);
 
 /** A severity rule's `when`, or a nested condition: no `events` means any type. */
-export const condition: z.ZodType<Condition> = z.lazy(() => conditionOf());
+export const condition: z.ZodType<Condition> = z.lazy(() => conditionOf()).meta({ id: 'condition' });
 /** A route's `match`: no `events` means every type but heartbeats, as before. */
 const routeMatch = z.lazy(() => conditionOf(['*']));
 

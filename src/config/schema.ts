@@ -1,8 +1,7 @@
-import { hostname } from 'node:os';
 import { z } from 'zod';
 import { planSubscriptions } from '../planner/plan.js';
 import { backfill, coordination, scanProgress } from './budget-schema.js';
-import { eventPattern, name } from './primitives.js';
+import { defaultHostName, exactEventType, isLoopbackHost, name } from './primitives.js';
 import { route, ruleTest, severityDefaults, severityRule } from './rules.js';
 import { duration, parseSize, size } from './units.js';
 
@@ -42,6 +41,19 @@ const source = z
     proxy: z.url().optional(),
     /** How long a gap (a checkpoint older than the replay buffer) stays reported unless acknowledged. */
     gap_retention: duration.refine((ms) => ms >= 60_000, 'at least 1m').default(86_400_000),
+    /** Types the platform sends that its documents do not list yet: allowed in subscriptions and routes. */
+    extra_event_types: z.array(exactEventType).default([]),
+    /** Plain http to a host other than this one: the API key would cross the network in clear text. */
+    allow_insecure_http: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    if (cleartextTo(s.base_url) && !s.allow_insecure_http) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['base_url'],
+        message: `plain http to ${new URL(s.base_url).host} would send the API key in clear text: use https, or set source.allow_insecure_http: true (warned at start)`,
+      });
+    }
   })
   .transform((s) => ({
     baseUrl: s.base_url.replace(/\/+$/, ''),
@@ -56,7 +68,15 @@ const source = z
     tls: s.tls,
     proxy: s.proxy,
     gapRetentionMs: s.gap_retention,
+    extraEventTypes: s.extra_event_types,
+    /** Allowed plain http to another host: said at every start. */
+    insecureHttp: cleartextTo(s.base_url),
   }));
+
+/** An http URL to a host other than this one (the URL was checked already; anything else: false). */
+function cleartextTo(url: string): boolean {
+  return URL.canParse(url) && new URL(url).protocol === 'http:' && !isLoopbackHost(new URL(url).hostname);
+}
 
 /** `store.max_backlog`: a number is a count of events; a size needs its unit (`500MB`, `2GiB`). */
 const maxBacklog = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
@@ -78,7 +98,7 @@ const store = z
     path: z.string().min(1).optional(),
     max_backlog: maxBacklog.optional(),
     key_prefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/).default('s4e-bridge'),
-    consumer: z.string().min(1).default(hostname()),
+    consumer: defaultHostName(z.string().min(1)),
     dedupe_window: duration.default(900_000),
     /** Redis: entries another consumer (a dead replica) took and left unacknowledged this long are delivered by another. */
     claim_idle: duration.refine((ms) => ms >= 1_000, 'at least 1s').default(60_000),
@@ -88,7 +108,7 @@ const store = z
     message: 'redis_url selects Redis; path and max_backlog belong to the embedded store: set one or the other',
     path: ['redis_url'],
   })
-  .default({ key_prefix: 's4e-bridge', consumer: hostname(), dedupe_window: 900_000, claim_idle: 60_000 })
+  .prefault({})
   .transform((s) => ({
     redisUrl: s.redis_url,
     path: s.path ?? DEFAULT_STORE_PATH,
@@ -102,7 +122,7 @@ const store = z
 const subscription = z
   .strictObject({
     name,
-    events: z.array(eventPattern.refine((e) => !/[*?]/.test(e), 'the platform filters on exact event types; use globs in routes')).min(1).optional(),
+    events: z.array(exactEventType).min(1).optional(),
     asset_id: z.string().min(1).optional(),
   })
   .transform((s) => ({ name: s.name, events: s.events, assetId: s.asset_id }));
@@ -206,7 +226,7 @@ export const configSchema = z
     ...config,
     source: { ...config.source, proxy: config.source.proxy ?? config.proxy },
     // Without `subscriptions:`, the fewest that carry what the routes (and following scans) need.
-    subscriptions: subscriptions ?? planSubscriptions(config.routes, scan_progress ? ['scan.created'] : []),
+    subscriptions: subscriptions ?? planSubscriptions(config.routes, scan_progress ? ['scan.created'] : [], config.source.extraEventTypes),
     subscriptionsPlanned: subscriptions === undefined,
     scanProgress: scan_progress,
     severityDefaults: severity_defaults,

@@ -29,7 +29,7 @@ export function describeBudget(config: BudgetInputs): string[] {
   const budget = connectionBudget(config);
   const lines: string[] = [];
   if (config.subscriptionsPlanned) {
-    const demand = demandOf(config.routes, config.scanProgress ? ['scan.created'] : []);
+    const demand = demandOf(config.routes, config.scanProgress ? ['scan.created'] : [], config.source.extraEventTypes);
     lines.push(`subscriptions planned from the routes (none given): ${budget.subscriptions} connection${budget.subscriptions === 1 ? ' carries' : 's carry'} what ${demand.routes.length} delivering route${demand.routes.length === 1 ? '' : 's'} need`);
     if (demand.unmatchedGlobs.length > 0) lines.push(`  patterns matching no documented event type (ignored for the plan): ${demand.unmatchedGlobs.join(', ')}`);
   }

@@ -10,6 +10,9 @@ const DEFAULT_TICK_MS = 1_000;
 /** Bounds one flush pass when replicas keep racing for the same buffer. */
 const MAX_ROUNDS = 100;
 
+/** The type of the event a digest route delivers (it goes to connectors, never through the routes). */
+export const DIGEST_TYPE = 'digest';
+
 type DigestRoute = RouteConfig & { readonly digest: NonNullable<RouteConfig['digest']> };
 
 /**
@@ -22,7 +25,7 @@ export function digestEnvelope(route: string, held: readonly BufferedEvent[], no
   const times = events.map((e) => e.time ?? e.receivedAt);
   return {
     id: `digest:${route}:${held[0]!.ref}`,
-    type: 'digest',
+    type: DIGEST_TYPE,
     subscription: events[0]!.subscription,
     receivedAt: now,
     ...(severity !== undefined && { severity }),

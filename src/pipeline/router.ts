@@ -1,4 +1,5 @@
 import type { RouteConfig } from '../config/rules.js';
+import { formatDuration } from '../config/units.js';
 import type { EventView } from './view.js';
 
 /** What one route made of one event, for delivery and for test-route. */
@@ -50,14 +51,7 @@ export function describeRoute(route: RouteConfig): string {
   return [
     `${route.match.label} ${action}`,
     ...(route.continue || route.drop ? [] : ['(continue: false)']),
-    ...(route.dedupe ? [`(dedupe ${route.dedupe.key.source} per ${duration(route.dedupe.windowMs)})`] : []),
-    ...(route.digest ? [`(digest per ${duration(route.digest.windowMs)} or ${route.digest.maxEvents} events)`] : []),
+    ...(route.dedupe ? [`(dedupe ${route.dedupe.key.source} per ${formatDuration(route.dedupe.windowMs)})`] : []),
+    ...(route.digest ? [`(digest per ${formatDuration(route.digest.windowMs)} or ${route.digest.maxEvents} events)`] : []),
   ].join(' ');
-}
-
-/** 3600000 → `1h`, 90000 → `90s`: the largest unit that divides it. */
-function duration(ms: number): string {
-  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]];
-  const [unit, size] = units.find(([, size]) => ms % size === 0) ?? ['ms', 1];
-  return `${ms / size}${unit}`;
 }

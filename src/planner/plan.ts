@@ -42,10 +42,12 @@ export interface Demand {
 /**
  * The event types the delivering routes can match, from their conditions' `events` bounds (a
  * superset: a condition holding on severity or fields still needs its types). Globs expand
- * against the documented types; `scan_progress.*` types come from progress streams, not from
- * here. `extra` are types the bridge itself needs (scan.created, to follow scans).
+ * against the documented types and those the config declares (`source.extra_event_types`);
+ * `scan_progress.*` types come from progress streams, not from here. `extra` are types the
+ * bridge itself needs (scan.created, to follow scans).
  */
-export function demandOf(routes: readonly RouteConfig[], extra: readonly string[] = []): Demand {
+export function demandOf(routes: readonly RouteConfig[], extra: readonly string[] = [], declared: readonly string[] = []): Demand {
+  const streamTypes = [...PLATFORM_EVENT_TYPES, ...declared];
   const types = new Set<string>(extra);
   const unmatchedGlobs: string[] = [];
   let all = false;
@@ -65,9 +67,9 @@ export function demandOf(routes: readonly RouteConfig[], extra: readonly string[
         continue;
       }
       const match = compileGlobs([pattern]);
-      const expanded = PLATFORM_EVENT_TYPES.filter((t) => match(t));
+      const expanded = streamTypes.filter((t) => match(t));
       // `*` and `s*` match every documented type: ask for all, so newer types come too.
-      if (expanded.length === PLATFORM_EVENT_TYPES.length) all = true;
+      if (expanded.length === streamTypes.length) all = true;
       else if (expanded.length === 0 && !match(`${PROGRESS_TYPE_PREFIX}x`)) unmatchedGlobs.push(pattern);
       for (const t of expanded) types.add(t);
     }
@@ -81,8 +83,8 @@ export function demandOf(routes: readonly RouteConfig[], extra: readonly string[
  * connection takes one `asset_id`; unless every delivering route is bound to the same single
  * asset, which the platform then filters too.
  */
-export function planSubscriptions(routes: readonly RouteConfig[], extra: readonly string[] = []): PlannedSubscription[] {
-  const demand = demandOf(routes, extra);
+export function planSubscriptions(routes: readonly RouteConfig[], extra: readonly string[] = [], declared: readonly string[] = []): PlannedSubscription[] {
+  const demand = demandOf(routes, extra, declared);
   return [{ name: PLANNED_SUBSCRIPTION, events: demand.events, assetId: singleAsset(routes) }];
 }
 

@@ -33,7 +33,7 @@ export async function startHostileSse(script: (connection: number) => readonly C
       for (const chunk of script(requests.length - 1)) {
         if (res.destroyed) return;
         if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) {
-          if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+          if (!res.write(chunk)) await writable(res);
         } else if ('pauseMs' in chunk) {
           await new Promise((r) => setTimeout(r, chunk.pauseMs));
         } else {
@@ -56,6 +56,23 @@ export async function startHostileSse(script: (connection: number) => readonly C
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * Resolves once `res` takes more bytes, or is gone. Both listeners go when either fires: a race
+ * of two `once` leaves the loser's listeners behind, one pair per wait, which overflowed
+ * MaxListeners (10) on a 10 MB line.
+ */
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 export const HOSTILE_API_KEY = 'hostile-api-key-4f2c';
