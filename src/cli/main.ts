@@ -107,6 +107,7 @@ program
   .addOption(new Option('--tier <tier>', 'connection limit of this tier').choices(['standard', 'premium', 'enterprise']).default('standard'))
   .option('--heartbeat <duration>', 'heartbeat interval', durationMs, 30_000)
   .option('--replay-window <duration>', 'how long events stay replayable', durationMs, 300_000)
+  .option('--assumed-fields', 'an assumption: also send fields the documents do not list (timestamps, CVSS, a status change\'s finding fields…)', false)
   .action(simulateCommand);
 
 program
