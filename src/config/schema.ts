@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { planSubscriptions } from '../planner/plan.js';
+import { FINDING_DEFAULTS } from '../store/findings.js';
 import { backfill, coordination, scanProgress } from './budget-schema.js';
 import { eventPattern, name } from './primitives.js';
 import { route, ruleTest, severityDefaults, severityRule } from './rules.js';
@@ -93,6 +94,17 @@ const store = z
     claimIdleMs: s.claim_idle,
   }));
 
+/** What the stores remember of each finding (src/store/findings.ts), for status changes that name only its id. */
+const findings = z
+  .strictObject({
+    /** How long after it was last seen. */
+    retention: duration.refine((ms) => ms >= 60_000, 'at least 1m').default(FINDING_DEFAULTS.retentionMs),
+    /** How many at most: the least recently seen go first. */
+    max_findings: z.number().int().min(1).default(FINDING_DEFAULTS.maxFindings),
+  })
+  .default({ retention: FINDING_DEFAULTS.retentionMs, max_findings: FINDING_DEFAULTS.maxFindings })
+  .transform((f) => ({ retentionMs: f.retention, maxFindings: f.max_findings }));
+
 const subscription = z
   .strictObject({
     name,
@@ -170,9 +182,12 @@ export const configSchema = z
     coordination,
     scan_progress: scanProgress,
     backfill,
+    findings,
   })
-  .transform(({ severity_defaults, severity_rules, scan_progress, subscriptions, ...config }) => ({
+  .transform(({ severity_defaults, severity_rules, scan_progress, subscriptions, store, findings, ...config }) => ({
     ...config,
+    // The stores keep the findings' state: its limits travel with the store's settings.
+    store: { ...store, findings },
     // Without `subscriptions:`, the fewest that carry what the routes (and following scans) need.
     subscriptions: subscriptions ?? planSubscriptions(config.routes, scan_progress ? ['scan.created'] : []),
     subscriptionsPlanned: subscriptions === undefined,
