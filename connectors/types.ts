@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Envelope } from '../src/pipeline/envelope.js';
 import type { BatchOptions } from '../src/delivery/options.js';
+import type { FindingStatusSets } from '../src/pipeline/lifecycle.js';
 
 /**
  * What a connector says about each event of a batch. Connectors only classify; waiting,
@@ -41,6 +42,11 @@ export interface ConnectorContext {
    * The bridge always sets it; optional so unit tests may leave it out (links render empty).
    */
   readonly baseUrl?: string;
+  /**
+   * The connector's `finding_status`: which status changes close and which reopen what it
+   * opened for a finding (see statusAction). @default DEFAULT_FINDING_STATUS
+   */
+  readonly findingStatus?: FindingStatusSets;
 }
 
 /**

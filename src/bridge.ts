@@ -8,10 +8,11 @@ import { DeliveryWorker } from './delivery/worker.js';
 import type { Logger } from './observability/logger.js';
 import { BridgeMetrics } from './observability/metrics.js';
 import { snapshotNames } from './observability/store-snapshot.js';
-import { decodeEvent, type WireEvent } from './pipeline/decode.js';
+import { decodeEvent, type Decoded, type WireEvent } from './pipeline/decode.js';
 import { DigestFlusher } from './pipeline/digest.js';
 import type { Envelope } from './pipeline/envelope.js';
-import { Pipeline, targetsOf, type RulesConfig } from './pipeline/pipeline.js';
+import { FindingMemory, findingIdOf, findingsToRead } from './pipeline/lifecycle.js';
+import { deliveredBy, Pipeline, targetsOf, type RulesConfig } from './pipeline/pipeline.js';
 import { UnknownSeverities } from './pipeline/severity.js';
 import { Dedupe } from './pipeline/throttle.js';
 import { SseSubscription } from './source/sse-client.js';
@@ -50,10 +51,13 @@ export class Bridge {
   readonly #connectors: Connector[] = [];
   /** Subscriptions whose checkpoint gap was already reported, so it is said once per gap. */
   readonly #gapReported = new Set<string>();
+  /** The connectors this process runs: the only ones a status change may follow a finding to. */
+  readonly #running: ReadonlySet<string>;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
     this.#pipeline = new Pipeline(options.config);
+    this.#running = new Set(options.config.connectors.map((c) => c.name));
     this.#dedupe = new Dedupe(options.store.routeState(), options.config.source.baseUrl);
     this.#digests = new DigestFlusher({ store: options.store, logger: options.logger.child({ component: 'digest' }) });
     this.#digests.setRoutes(options.config.routes);
@@ -86,7 +90,7 @@ export class Bridge {
     const { config, store, logger } = this.#options;
     for (const c of config.connectors) {
       const log = logger.child({ connector: c.name });
-      const connector = c.plugin.create(c.options, { name: c.name, logger: log, batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl });
+      const connector = c.plugin.create(c.options, { name: c.name, logger: log, batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl, findingStatus: c.findingStatus });
       this.#connectors.push(connector);
       this.#circuits.set(c.name, 'closed');
       const worker = new DeliveryWorker({
@@ -208,6 +212,16 @@ export class Bridge {
     return checkpoint.id;
   }
 
+  /**
+   * What the store remembers of the findings a batch's status changes are about, read before
+   * the batch is routed; the ingest step then writes what the batch changes. A batch without
+   * status changes reads nothing.
+   */
+  async #findingMemory(decoded: readonly Decoded[]): Promise<FindingMemory> {
+    const ids = findingsToRead(decoded.flatMap((event) => (event.ok ? [event.envelope] : [])));
+    return new FindingMemory(ids.length > 0 ? await this.#options.store.findings(ids) : undefined);
+  }
+
   async #ingest(subscription: string, batch: readonly WireEvent[], fence?: Fence): Promise<void> {
     if (fence && !this.coordinator.holds(subscription)) throw new Error(`subscription ${subscription}: this replica's lease is no longer valid`);
     const items: IngestItem[] = [];
@@ -216,21 +230,32 @@ export class Bridge {
     const routed: string[] = [];
     const digested: string[] = [];
     const malformed: MalformedEvent[] = [];
+    let unenriched = 0;
     const pipeline = this.#pipeline; // one config for the whole batch, even when a reload lands meanwhile
-    for (const raw of batch) {
-      const decoded = decodeEvent(raw, subscription);
-      if (!decoded.ok) {
-        items.push({ kind: 'malformed', event: decoded.malformed });
-        malformed.push(decoded.malformed);
+    const decoded = batch.map((raw) => decodeEvent(raw, subscription));
+    const findings = await this.#findingMemory(decoded);
+    for (const event of decoded) {
+      if (!event.ok) {
+        items.push({ kind: 'malformed', event: event.malformed });
+        malformed.push(event.malformed);
         continue;
       }
-      const evaluation = pipeline.evaluate(decoded.envelope, Date.now());
+      const prepared = findings.prepare(event.envelope);
+      const evaluation = pipeline.evaluate(prepared, Date.now());
       const { envelope, verdicts } = evaluation;
       // Only a dedupe needs the store: without one, routing awaits nothing.
       const refused = pipeline.dedupes ? await this.#dedupe.refused(verdicts, envelope) : undefined;
       const { connectors, digests } = targetsOf(evaluation, refused);
-      // Two literals, not a conditional spread: this runs per event.
-      items.push(digests.length > 0 ? { kind: 'event', envelope, connectors, digests } : { kind: 'event', envelope, connectors });
+      if (findingIdOf(envelope) === undefined) {
+        // Two literals, not a conditional spread: this runs per event.
+        items.push(digests.length > 0 ? { kind: 'event', envelope, connectors, digests } : { kind: 'event', envelope, connectors });
+      } else {
+        // A status change follows its finding to where it went, whatever the routes say now.
+        for (const connector of findings.followers(envelope, pipeline.rules.routes, this.#running)) if (!connectors.includes(connector)) connectors.push(connector);
+        const finding = findings.record(prepared, envelope, deliveredBy(evaluation, refused));
+        items.push({ kind: 'event', envelope, connectors, ...(digests.length > 0 && { digests }), ...(finding && { finding }) });
+        if (envelope.enriched === false) unenriched += 1;
+      }
       received.push(envelope);
       for (const verdict of verdicts) if (verdict.status === 'matched') routed.push(verdict.route.name);
       for (const digest of digests) digested.push(digest);
@@ -247,6 +272,7 @@ export class Bridge {
     this.#digests.added(digested);
     this.metrics.received(subscription, received);
     this.metrics.routed(routed);
+    this.metrics.unenriched(subscription, unenriched);
     for (const event of malformed) {
       this.metrics.malformed(subscription);
       this.#options.logger.warn({ subscription, eventId: event.id, type: event.type, reason: event.reason }, 'malformed event set aside');

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { connectorPlugins, findPlugin } from '../../connectors/index.js';
 import type { ConnectorPlugin } from '../../connectors/types.js';
 import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
+import { DEFAULT_FINDING_STATUS, type FindingStatusSets } from '../pipeline/lifecycle.js';
 import { mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
 import { interpolate } from './interpolate.js';
@@ -18,6 +19,8 @@ export interface ConnectorConfig {
   readonly options: unknown;
   readonly batch: BatchOptions;
   readonly delivery: DeliveryOptions;
+  /** Which status changes close and which reopen what the connector opened for a finding. */
+  readonly findingStatus: FindingStatusSets;
 }
 
 export interface BridgeConfig extends Omit<RawConfig, 'connectors'> {
@@ -181,7 +184,7 @@ function buildConnector(name: string, value: unknown, at: Locate, issues: Config
     issues.push(...zodIssues(options.error, path, at));
     return undefined;
   }
-  const { batch = {}, delivery = {} } = common.data;
+  const { batch = {}, delivery = {}, finding_status: findingStatus = DEFAULT_FINDING_STATUS } = common.data;
   const { retry = {}, circuit = {} } = delivery;
   const defaults = plugin.deliveryDefaults ?? {};
   const rateLimit = delivery.rate_limit ? { max: delivery.rate_limit.max, perMs: delivery.rate_limit.per } : defaults.rateLimit;
@@ -209,6 +212,7 @@ function buildConnector(name: string, value: unknown, at: Locate, issues: Config
         openForMs: circuit.open_for ?? DEFAULT_CIRCUIT.openForMs,
       },
     },
+    findingStatus,
   };
 }
 

@@ -163,11 +163,16 @@ export const route = z
     dedupe: z.strictObject({ key: template(), window }).optional(),
     /** Events are held and delivered as one `digest` event per window, or as soon as max_events are held. */
     digest: z.strictObject({ window, max_events: z.number().int().min(1).max(1_000).default(50) }).optional(),
+    /**
+     * A finding's status changes follow it to the connectors this route delivered it to, even
+     * where the route no longer matches them (default); false: only where it does.
+     */
+    send_resolved: z.boolean().optional(),
   })
   .superRefine((r, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (r.drop) {
-      for (const key of ['to', 'dedupe', 'digest'] as const) if (r[key] !== undefined) issue(key, 'a drop route delivers nothing: remove it, or drop: true');
+      for (const key of ['to', 'dedupe', 'digest', 'send_resolved'] as const) if (r[key] !== undefined) issue(key, 'a drop route delivers nothing: remove it, or drop: true');
     } else {
       if (r.to === undefined) issue('to', 'required: the connectors to deliver to (or drop: true to silence)');
       if (r.until !== undefined) issue('until', 'only a silence (drop: true) expires');
@@ -179,6 +184,7 @@ export const route = z
     to: r.to ?? [],
     continue: r.continue,
     drop: r.drop,
+    sendResolved: r.send_resolved ?? true,
     ...(r.until !== undefined && { until: Date.parse(r.until) }),
     ...(r.dedupe && { dedupe: { key: r.dedupe.key, windowMs: r.dedupe.window } }),
     ...(r.digest && { digest: { windowMs: r.digest.window, maxEvents: r.digest.max_events } }),

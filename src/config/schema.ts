@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { planSubscriptions } from '../planner/plan.js';
+import { DEFAULT_FINDING_STATUS } from '../pipeline/lifecycle.js';
 import { FINDING_DEFAULTS } from '../store/findings.js';
 import { backfill, coordination, scanProgress } from './budget-schema.js';
 import { eventPattern, name } from './primitives.js';
@@ -113,9 +114,20 @@ const subscription = z
   })
   .transform((s) => ({ name: s.name, events: s.events, assetId: s.asset_id }));
 
+/** `new_status` values, compared lower-cased. */
+const statuses = z.array(z.string().trim().min(1).transform((s) => s.toLowerCase()));
+
 /** Keys every connector has, whatever its type; the rest belongs to the connector's schema. */
 export const connectorCommon = z.strictObject({
   type: z.string(),
+  /** Which finding.status_changed `new_status` values close what the connector opened for the finding, which reopen it; any other is a comment. */
+  finding_status: z
+    .strictObject({ close: statuses.default(() => [...DEFAULT_FINDING_STATUS.close]), reopen: statuses.default(() => [...DEFAULT_FINDING_STATUS.reopen]) })
+    .superRefine((sets, ctx) => {
+      const both = sets.reopen.filter((status) => sets.close.includes(status));
+      if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['reopen'], message: `${both.join(', ')} cannot both close and reopen` });
+    })
+    .optional(),
   batch: z
     .strictObject({ max_events: z.number().int().min(1).max(100_000).optional(), max_bytes: size.optional(), max_delay: duration.optional() })
     .optional(),

@@ -49,6 +49,7 @@ export class BridgeMetrics {
   readonly #malformed: Counter<'subscription'>;
   readonly #duplicates: Counter<'subscription'>;
   readonly #routed: Counter<'route'>;
+  readonly #unenriched: Counter<'subscription'>;
   readonly #deliveries: Counter<'connector' | 'outcome'>;
   readonly #latency: BatchHistogram;
   readonly #reconnects: Counter<'subscription' | 'reason'>;
@@ -72,6 +73,12 @@ export class BridgeMetrics {
     this.#malformed = new Counter({ name: 's4e_bridge_events_malformed_total', help: 'Events that could not be decoded, set aside.', labelNames: ['subscription'], registers });
     this.#duplicates = new Counter({ name: 's4e_bridge_events_duplicate_total', help: 'Replayed events already ingested, skipped.', labelNames: ['subscription'], registers });
     this.#routed = new Counter({ name: 's4e_bridge_events_routed_total', help: 'Events matched by each route.', labelNames: ['route'], registers });
+    this.#unenriched = new Counter({
+      name: 's4e_bridge_status_changes_unenriched_total',
+      help: 'finding.status_changed events about a finding the bridge does not know (never seen, or past findings.retention), delivered as they came.',
+      labelNames: ['subscription'],
+      registers,
+    });
     this.#deliveries = new Counter({
       name: 's4e_bridge_deliveries_total',
       help: 'Delivery outcomes by connector: delivered and dead_lettered count events, retried counts batch attempts to be retried.',
@@ -86,6 +93,7 @@ export class BridgeMetrics {
     for (const subscription of options.subscriptions) {
       this.#malformed.inc({ subscription }, 0);
       this.#duplicates.inc({ subscription }, 0);
+      this.#unenriched.inc({ subscription }, 0);
     }
     for (const connector of options.connectors) {
       for (const outcome of OUTCOMES) this.#deliveries.inc({ connector, outcome }, 0);
@@ -177,6 +185,11 @@ export class BridgeMetrics {
 
   duplicates(subscription: string, count: number): void {
     if (count > 0) this.#duplicates.inc({ subscription }, count);
+  }
+
+  /** Status changes of a batch about findings the bridge does not know. */
+  unenriched(subscription: string, count: number): void {
+    if (count > 0) this.#unenriched.inc({ subscription }, count);
   }
 
   /** The routes that matched a batch's events, a name per match: counted once per route. */

@@ -50,6 +50,7 @@ export function describeRoute(route: RouteConfig): string {
   return [
     `${route.match.label} ${action}`,
     ...(route.continue || route.drop ? [] : ['(continue: false)']),
+    ...(route.sendResolved || route.drop ? [] : ['(send_resolved: false)']),
     ...(route.dedupe ? [`(dedupe ${route.dedupe.key.source} per ${duration(route.dedupe.windowMs)})`] : []),
     ...(route.digest ? [`(digest per ${duration(route.digest.windowMs)} or ${route.digest.maxEvents} events)`] : []),
   ].join(' ');

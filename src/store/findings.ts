@@ -53,7 +53,8 @@ export function mergeFinding(state: FindingState | undefined, update: FindingUpd
   const delivered: Record<string, string[]> = {};
   for (const [connector, routes] of Object.entries(state.delivered)) delivered[connector] = [...routes];
   for (const [connector, routes] of Object.entries(next.delivered)) {
-    const known = (delivered[connector] ??= []);
+    // Own properties only: a connector may be named `constructor`.
+    const known = Object.hasOwn(delivered, connector) ? delivered[connector]! : (delivered[connector] = []);
     for (const route of routes) if (!known.includes(route)) known.push(route);
   }
   return {

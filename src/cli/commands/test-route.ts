@@ -108,7 +108,7 @@ function connectorType(config: BridgeConfig, name: string): string {
 async function preview(config: BridgeConfig, name: string, envelope: Envelope): Promise<unknown> {
   const c = config.connectors.find((candidate) => candidate.name === name);
   if (!c) return null;
-  const connector = c.plugin.create(c.options, { name, logger: silentLogger, batch: c.batch, state: NO_STATE, baseUrl: config.source.baseUrl });
+  const connector = c.plugin.create(c.options, { name, logger: silentLogger, batch: c.batch, state: NO_STATE, baseUrl: config.source.baseUrl, findingStatus: c.findingStatus });
   try {
     return connector.preview?.(envelope) ?? null;
   } finally {
