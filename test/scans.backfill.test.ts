@@ -188,7 +188,7 @@ routes:
 `);
     const first = runCli(['backfill', '--config', file, '--since', '1h']);
     expect(await first.exited).toBe(0);
-    expect(first.output.join('\n')).toMatch(/scans 2\/2, findings read 5, events emitted 7, already delivered 0/);
+    expect(first.output.join('\n')).toMatch(/scans 2\/2, findings read 5, events emitted 7 \(status changes 0\), already delivered 0/);
     expect(first.output.join('\n')).not.toContain(API_KEY);
     const redis = new Redis(REDIS_URL);
     cleanup.push(async () => redis.disconnect());

@@ -1,6 +1,8 @@
 import type { Logger } from '../observability/logger.js';
 import type { WireEvent } from '../pipeline/decode.js';
+import { FINDING_STATUS_CHANGED, INITIAL_STATUS, normalizeStatus } from '../pipeline/lifecycle.js';
 import type { SeenSet } from '../store/coordination.js';
+import type { FindingState } from '../store/findings.js';
 import type { ScanFindingResult, ScansClient, ScanSummary } from './scans-client.js';
 
 /** The pseudo-subscription backfilled events are ingested under (config names cannot start with "_"). */
@@ -13,6 +15,8 @@ export interface BackfillOptions {
   readonly client: ScansClient;
   readonly findings: SeenSet;
   readonly scans: SeenSet;
+  /** What the store remembers of findings (Store.findings): the status their results are compared with. */
+  known(ids: readonly string[]): Promise<ReadonlyMap<string, FindingState>>;
   /** How long what a backfill delivers is remembered. */
   readonly retentionMs: number;
   /** Through the normal pipeline: decode, rules, routes, store.ingest under BACKFILL_SUBSCRIPTION. */
@@ -28,8 +32,10 @@ export interface BackfillProgress {
   readonly scansDone: number;
   /** Findings read from the results. */
   readonly findings: number;
-  /** finding.new and scan.* events emitted (not seen before). */
+  /** finding.new, finding.status_changed and scan.* events emitted. */
   readonly emitted: number;
+  /** Of them, status changes: findings whose status in the results differs from what the bridge knew. */
+  readonly statusChanges: number;
   /** Findings and scans already delivered (live or by an earlier backfill), skipped. */
   readonly skipped: number;
 }
@@ -42,13 +48,15 @@ const FINISHED: Readonly<Record<string, 'scan.completed' | 'scan.failed'>> = { c
  * platform's replay buffer. Lists the scans finished in [since, until] (completed, cancelled and
  * failed, every page) and those running now (their findings so far may have been discovered in
  * the gap), reads each one's results, and emits, through the normal pipeline, `finding.new` for
- * every finding not in the seen-set and the scan's own `scan.completed`/`scan.failed` when not
+ * every finding not in the seen-set, a `finding.status_changed` for every finding whose status
+ * differs from the one the bridge knows (one discovered and already closed in the gap gets both:
+ * what opened a ticket closes it), and the scan's own `scan.completed`/`scan.failed` when not
  * seen either, all marked `backfilled: true` in their data. Event ids derive from finding and scan
- * ids, so ingest's idempotency also holds across backfills. Returns the totals.
+ * ids (and statuses), so ingest's idempotency also holds across backfills. Returns the totals.
  */
 export async function runBackfill(since: Date, until: Date, o: BackfillOptions): Promise<BackfillProgress> {
   const scans: ScanSummary[] = [];
-  const progress = { scans: 0, scansDone: 0, findings: 0, emitted: 0, skipped: 0 };
+  const progress = { scans: 0, scansDone: 0, findings: 0, emitted: 0, statusChanges: 0, skipped: 0 };
   const report = () => o.onProgress?.({ ...progress });
   for (const status of Object.keys(FINISHED)) {
     for await (const scan of o.client.listScans({ status, from: since, to: until })) {
@@ -69,7 +77,19 @@ export async function runBackfill(since: Date, until: Date, o: BackfillOptions):
     for await (const finding of o.client.results(scan.scan_id)) findings.push(finding);
     progress.findings += findings.length;
     const fresh = new Set(await o.findings.unseen(findings.map((f) => f.id)));
-    const events: WireEvent[] = findings.filter((f) => fresh.has(f.id)).map((f) => findingEvent(scan, f));
+    const known = await o.known(findings.map((f) => f.id));
+    const events: WireEvent[] = [];
+    let statusChanges = 0;
+    for (const f of findings) {
+      const status = normalizeStatus(f.status);
+      // A finding is reported open: one new here, already past that in the results, changed since.
+      const was = known.get(f.id)?.status ?? (fresh.has(f.id) ? INITIAL_STATUS : undefined);
+      if (fresh.has(f.id)) events.push(findingEvent(scan, f));
+      if (status !== undefined && was !== undefined && status !== was) {
+        events.push(statusChangeEvent(f.id, was, status));
+        statusChanges += 1;
+      }
+    }
     const finishedAs = FINISHED[scan.status];
     const scanFresh = finishedAs !== undefined && (await o.scans.unseen([scan.scan_id])).length === 1;
     if (finishedAs && scanFresh) events.push(scanEvent(scan, finishedAs, findings.length));
@@ -79,6 +99,7 @@ export async function runBackfill(since: Date, until: Date, o: BackfillOptions):
       await o.findings.mark([...fresh], o.retentionMs);
       if (scanFresh) await o.scans.mark([scan.scan_id], o.retentionMs);
       progress.emitted += events.length;
+      progress.statusChanges += statusChanges;
     }
     progress.scansDone += 1;
     report();
@@ -99,6 +120,12 @@ function findingEvent(scan: ScanSummary, f: ScanFindingResult): WireEvent {
     backfilled: true,
   };
   return { id: `bf-f-${id}`, type: 'finding.new', data: JSON.stringify(data), receivedAt: Date.now() };
+}
+
+/** Documented shape, marked. The id names the change, so a later backfill does not repeat it, nor one that undoes it. */
+function statusChangeEvent(findingId: string, oldStatus: string, newStatus: string): WireEvent {
+  const data = { finding_id: findingId, old_status: oldStatus, new_status: newStatus, backfilled: true };
+  return { id: `bf-fs-${findingId}-${oldStatus}-${newStatus}`, type: FINDING_STATUS_CHANGED, data: JSON.stringify(data), receivedAt: Date.now() };
 }
 
 function scanEvent(scan: ScanSummary, type: 'scan.completed' | 'scan.failed', findingCount: number): WireEvent {
