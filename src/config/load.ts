@@ -7,6 +7,7 @@ import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOpti
 import { DEFAULT_FINDING_STATUS, type FindingStatusSets } from '../pipeline/lifecycle.js';
 import { mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
+import { checkFieldTypes } from './field-types.js';
 import { interpolate } from './interpolate.js';
 import { checkRules } from './rules.js';
 import { COMMON_CONNECTOR_KEYS, configSchema, connectorCommon, type RawConfig } from './schema.js';
@@ -27,6 +28,8 @@ export interface BridgeConfig extends Omit<RawConfig, 'connectors'> {
   readonly connectors: readonly ConnectorConfig[];
   /** Every secret value in the config (API key, tokens, injected values): masked everywhere. */
   readonly secrets: readonly string[];
+  /** What is valid but surely not meant (a test that can never hold on its field's type): `validate` and `run` say it. */
+  readonly warnings: readonly ConfigIssue[];
   readonly file: string;
 }
 
@@ -81,6 +84,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const acceptsDigest = (connector: string) => connectors.find((c) => c.name === connector)?.plugin.acceptsDigest === true;
   checkRules(config, acceptsDigest, (path, message) => issues.push(at(path, message)));
   if (issues.length > 0) throw new ConfigError(file, issues);
+  const warnings: ConfigIssue[] = [];
+  checkFieldTypes(raw, (path, message) => warnings.push(at(path, message)));
 
   const secrets = new Set<string>([config.source.apiKey, ...injected]);
   for (const c of connectors) for (const s of c.plugin.secrets(c.options)) if (s) secrets.add(s);
@@ -88,7 +93,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     const password = safeUrl(config.store.redisUrl)?.password;
     if (password) secrets.add(decodeURIComponent(password));
   }
-  return { ...config, connectors, secrets: [...secrets], file };
+  return { ...config, connectors, secrets: [...secrets], warnings, file };
 }
 
 /** `onKey`: point at the key itself (an unknown key), not at its value. */

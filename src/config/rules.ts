@@ -33,12 +33,14 @@ const regex = z.string().transform((source, ctx) => {
 });
 
 const COMPARISONS = ['>', '>=', '<', '<='] as const;
+const LIST_TESTS = ['any_of', 'all_of'] as const;
 
 /**
  * The tests of one `where:` path, all of which must hold. A bare value is `equals`, a bare
- * list is `in`: `data.status: open`, `data.status: [open, reopened]`.
+ * list is `in`: `data.status: open`, `data.status: [open, reopened]`. `contains`, `any_of` and
+ * `all_of` test a list (`data.tags: { any_of: [pci, hipaa] }`); `not` negates tests.
  */
-const fieldTests = z.preprocess(
+const fieldTests: z.ZodType<FieldTest[]> = z.preprocess(
   (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : Array.isArray(value) ? { in: value } : { equals: value }),
   z
     .strictObject({
@@ -51,9 +53,13 @@ const fieldTests = z.preprocess(
       '>=': number.optional(),
       '<': number.optional(),
       '<=': number.optional(),
+      contains: scalar.optional(),
+      any_of: z.array(scalar).min(1).optional(),
+      all_of: z.array(scalar).min(1).optional(),
+      not: z.lazy(() => fieldTests).optional(),
     })
     .refine((t) => Object.keys(t).length > 0, {
-      message: `give a test: equals, in, glob, regex, exists, ${COMPARISONS.map((c) => `"${c}"`).join(', ')}`,
+      message: `give a test: equals, in, glob, regex, exists, ${COMPARISONS.map((c) => `"${c}"`).join(', ')}, contains, any_of, all_of, not`,
       // An unknown key is reported as such, not also as a missing test.
       when: (payload) => payload.issues.length === 0,
     })
@@ -64,6 +70,9 @@ const fieldTests = z.preprocess(
       ...(t.regex ? [{ op: 'regex' as const, ...t.regex }] : []),
       ...(t.exists !== undefined ? [{ op: 'exists' as const, value: t.exists }] : []),
       ...COMPARISONS.flatMap((op) => (t[op] !== undefined ? [{ op, value: t[op] }] : [])),
+      ...(t.contains !== undefined ? [{ op: 'contains' as const, value: t.contains }] : []),
+      ...LIST_TESTS.flatMap((op) => (t[op] ? [{ op, values: t[op] }] : [])),
+      ...(t.not ? [{ op: 'not' as const, tests: t.not }] : []),
     ]),
 );
 

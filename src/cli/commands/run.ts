@@ -14,6 +14,7 @@ import { onShutdown } from '../shutdown.js';
 export async function runCommand(options: { config: string; logLevel?: string; logFormat?: 'json' | 'pretty' }): Promise<void> {
   const config = loadConfig(options.config);
   const logger = createLogger({ level: options.logLevel ?? config.log.level, format: options.logFormat ?? config.log.format, secrets: config.secrets });
+  for (const warning of config.warnings) logger.warn({ path: warning.path, line: warning.line }, `config: ${warning.message}`);
   const store = await openStore(config.store, logger);
   const bridge = new Bridge({ config, store, logger });
   // Listening first: a taken port fails the start before any event is read.

@@ -1,3 +1,4 @@
+import { formatIssue } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { describeBudget } from '../../coordination/connection-budget.js';
 import { redactUrl } from '../../observability/redact.js';
@@ -16,6 +17,7 @@ export function validateCommand(options: { config: string }): void {
     ...config.routes.map((r) => `  route ${r.name}: ${describeRoute(r)}`),
     ...(config.tests.length > 0 ? [`  tests: ${config.tests.length} (run them with s4e-bridge test)`] : []),
     `  store: ${config.store.redisUrl ? `redis ${redactUrl(config.store.redisUrl)}` : 'none'} (prefix ${config.store.keyPrefix})`,
+    ...config.warnings.map((warning) => `  warning: ${formatIssue(warning)}`),
   ];
   console.log(lines.join('\n'));
 }
