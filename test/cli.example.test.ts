@@ -16,7 +16,8 @@ describe('config.example.yaml', () => {
 
   it('passes its own tests', () => {
     const pipeline = new Pipeline(config);
-    const failed = config.tests.map((test) => runRuleTest(pipeline, test, Date.now())).filter((r) => r.failures.length > 0);
+    const connectors = new Set(config.connectors.map((c) => c.name));
+    const failed = config.tests.map((test) => runRuleTest(pipeline, test, Date.now(), connectors)).filter((r) => r.failures.length > 0);
     expect(failed).toEqual([]);
   });
 });

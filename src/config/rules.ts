@@ -199,25 +199,32 @@ export const route = z
     ...(r.digest && { digest: { windowMs: r.digest.window, maxEvents: r.digest.max_events } }),
   }));
 
+const testEvent = z.strictObject({
+  type: z.string().min(1),
+  id: z.string().min(1).default('test'),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+
 /** `tests:`, run by `s4e-bridge test`: an event and what the rules must make of it. */
 export const ruleTest = z.strictObject({
   name: z.string().min(1),
   /** The time the routes are evaluated at (silences expire); now when absent. */
   at: z.iso.datetime({ offset: true, error: 'an ISO-8601 time with its zone' }).transform(Date.parse).optional(),
-  event: z.strictObject({
-    type: z.string().min(1),
-    id: z.string().min(1).default('test'),
-    data: z.record(z.string(), z.unknown()).default({}),
-  }),
+  /** Events routed first, in order: what a status change is then told with, and where it follows its finding. */
+  after: oneOrMore(testEvent).optional(),
+  event: testEvent,
   expect: z
     .strictObject({
       severity: z.string().transform((s) => s.toLowerCase()).optional(),
       /** Routes that must match (drop routes included). */
       routes: z.array(z.string()).optional(),
       not_routes: z.array(z.string()).optional(),
+      /** Connectors the event must reach (by its routes, or following its finding), and must not. */
+      connectors: z.array(z.string()).optional(),
+      not_connectors: z.array(z.string()).optional(),
     })
-    .refine((e) => Object.keys(e).length > 0, 'expect at least one of severity, routes, not_routes')
-    .transform((e) => ({ severity: e.severity, routes: e.routes ?? [], notRoutes: e.not_routes ?? [] })),
+    .refine((e) => Object.keys(e).length > 0, 'expect at least one of severity, routes, not_routes, connectors, not_connectors')
+    .transform((e) => ({ severity: e.severity, routes: e.routes ?? [], notRoutes: e.not_routes ?? [], connectors: e.connectors ?? [], notConnectors: e.not_connectors ?? [] })),
 });
 
 export type SeverityRuleConfig = z.output<typeof severityRule>;
@@ -225,7 +232,7 @@ export type SeverityDefaultConfig = z.output<typeof severityDefaults>[number];
 export type RouteConfig = z.output<typeof route>;
 export type RuleTestConfig = z.output<typeof ruleTest>;
 
-/** Checks across sections: tests name real routes, digests go to connectors that take them. */
+/** Checks across sections: tests name real routes and connectors, digests go to connectors that take them. */
 export function checkRules(
   config: { readonly connectors: Readonly<Record<string, unknown>>; readonly routes: readonly RouteConfig[]; readonly tests: readonly RuleTestConfig[] },
   acceptsDigest: (connector: string) => boolean,
@@ -233,9 +240,11 @@ export function checkRules(
 ): void {
   const routeNames = new Set(config.routes.map((r) => r.name));
   config.tests.forEach((test, i) => {
-    for (const key of ['routes', 'not_routes'] as const) {
-      (key === 'routes' ? test.expect.routes : test.expect.notRoutes).forEach((name, j) => {
-        if (!routeNames.has(name)) report(['tests', i, 'expect', key, j], `no route named "${name}"`);
+    const named = { routes: test.expect.routes, not_routes: test.expect.notRoutes, connectors: test.expect.connectors, not_connectors: test.expect.notConnectors };
+    for (const [key, names] of Object.entries(named)) {
+      const known = key.endsWith('routes') ? (name: string) => routeNames.has(name) : (name: string) => name in config.connectors;
+      names.forEach((name, j) => {
+        if (!known(name)) report(['tests', i, 'expect', key, j], `no ${key.endsWith('routes') ? 'route' : 'connector'} named "${name}"`);
       });
     }
   });
