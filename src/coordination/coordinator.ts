@@ -188,6 +188,7 @@ export class Coordinator {
         scans: store.coordination().seen(SEEN_SCANS),
         known: (ids) => store.findings(ids),
         retentionMs: config.backfill.seenRetentionMs,
+        statusLookbackMs: config.backfill.statusLookbackMs,
         ingest: (batch) => this.#hooks!.ingest(BACKFILL_SUBSCRIPTION, batch),
         logger: this.#log,
       });

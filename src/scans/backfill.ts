@@ -19,6 +19,8 @@ export interface BackfillOptions {
   known(ids: readonly string[]): Promise<ReadonlyMap<string, FindingState>>;
   /** How long what a backfill delivers is remembered. */
   readonly retentionMs: number;
+  /** How far before the gap finished scans are read too, for their findings' statuses only; 0: not at all. */
+  readonly statusLookbackMs: number;
   /** Through the normal pipeline: decode, rules, routes, store.ingest under BACKFILL_SUBSCRIPTION. */
   ingest(batch: readonly WireEvent[]): Promise<void>;
   readonly logger: Logger;
@@ -48,35 +50,45 @@ const FINISHED: Readonly<Record<string, 'scan.completed' | 'scan.failed'>> = { c
  * platform's replay buffer. Lists the scans finished in [since, until] (completed, cancelled and
  * failed, every page) and those running now (their findings so far may have been discovered in
  * the gap), reads each one's results, and emits, through the normal pipeline, `finding.new` for
- * every finding not in the seen-set, a `finding.status_changed` for every finding whose status
- * differs from the one the bridge knows (one discovered and already closed in the gap gets both:
- * what opened a ticket closes it), and the scan's own `scan.completed`/`scan.failed` when not
- * seen either, all marked `backfilled: true` in their data. Event ids derive from finding and scan
- * ids (and statuses), so ingest's idempotency also holds across backfills. Returns the totals.
+ * every finding not in the seen-set and the scan's own `scan.completed`/`scan.failed` when not
+ * seen either. Findings change status long after their scan: the scans finished in the
+ * `statusLookbackMs` before the gap are read too. For every finding of all these whose status
+ * differs from the one the bridge knows, it emits a `finding.status_changed` (a finding
+ * discovered and already closed in the gap gets both: what opened a ticket closes it). Every
+ * event is marked `backfilled: true` in its data; ids derive from finding and scan ids (and
+ * statuses), so ingest's idempotency also holds across backfills. Returns the totals.
  */
 export async function runBackfill(since: Date, until: Date, o: BackfillOptions): Promise<BackfillProgress> {
-  const scans: ScanSummary[] = [];
   const progress = { scans: 0, scansDone: 0, findings: 0, emitted: 0, statusChanges: 0, skipped: 0 };
   const report = () => o.onProgress?.({ ...progress });
-  for (const status of Object.keys(FINISHED)) {
-    for await (const scan of o.client.listScans({ status, from: since, to: until })) {
+  const listed = new Set<string>();
+  const list = async (filter: Parameters<ScansClient['listScans']>[0]): Promise<ScanSummary[]> => {
+    const scans: ScanSummary[] = [];
+    for await (const scan of o.client.listScans(filter)) {
+      if (listed.has(scan.scan_id)) continue;
+      listed.add(scan.scan_id);
       scans.push(scan);
       progress.scans += 1;
     }
-  }
-  for await (const scan of o.client.listScans({ status: 'running' })) {
-    scans.push(scan);
-    progress.scans += 1;
+    return scans;
+  };
+  const inGap: ScanSummary[] = [];
+  for (const status of Object.keys(FINISHED)) inGap.push(...(await list({ status, from: since, to: until })));
+  inGap.push(...(await list({ status: 'running' })));
+  const before: ScanSummary[] = [];
+  if (o.statusLookbackMs > 0) {
+    const from = new Date(since.getTime() - o.statusLookbackMs);
+    for (const status of Object.keys(FINISHED)) before.push(...(await list({ status, from, to: since })));
   }
   report();
-  // Oldest first, so what arrives reads as it happened.
-  scans.sort((a, b) => Date.parse(a.completed_at ?? a.created_at ?? '') - Date.parse(b.completed_at ?? b.created_at ?? '') || 0);
 
-  for (const scan of scans) {
+  // Oldest first, so what arrives reads as it happened; the scans before the gap only for their findings' statuses.
+  for (const scan of [...oldestFirst(before), ...oldestFirst(inGap)]) {
+    const reconcileOnly = before.includes(scan);
     const findings: ScanFindingResult[] = [];
     for await (const finding of o.client.results(scan.scan_id)) findings.push(finding);
     progress.findings += findings.length;
-    const fresh = new Set(await o.findings.unseen(findings.map((f) => f.id)));
+    const fresh = reconcileOnly ? new Set<string>() : new Set(await o.findings.unseen(findings.map((f) => f.id)));
     const known = await o.known(findings.map((f) => f.id));
     const events: WireEvent[] = [];
     let statusChanges = 0;
@@ -90,10 +102,10 @@ export async function runBackfill(since: Date, until: Date, o: BackfillOptions):
         statusChanges += 1;
       }
     }
-    const finishedAs = FINISHED[scan.status];
+    const finishedAs = reconcileOnly ? undefined : FINISHED[scan.status];
     const scanFresh = finishedAs !== undefined && (await o.scans.unseen([scan.scan_id])).length === 1;
     if (finishedAs && scanFresh) events.push(scanEvent(scan, finishedAs, findings.length));
-    progress.skipped += findings.length - fresh.size + (finishedAs && !scanFresh ? 1 : 0);
+    if (!reconcileOnly) progress.skipped += findings.length - fresh.size + (finishedAs && !scanFresh ? 1 : 0);
     if (events.length > 0) {
       await o.ingest(events);
       await o.findings.mark([...fresh], o.retentionMs);
@@ -106,6 +118,11 @@ export async function runBackfill(since: Date, until: Date, o: BackfillOptions):
   }
   o.logger.info({ since: since.toISOString(), until: until.toISOString(), ...progress }, 'gap backfill done');
   return { ...progress };
+}
+
+function oldestFirst(scans: ScanSummary[]): ScanSummary[] {
+  const at = (scan: ScanSummary) => Date.parse(scan.completed_at ?? scan.created_at ?? '');
+  return scans.sort((a, b) => at(a) - at(b) || 0);
 }
 
 function findingEvent(scan: ScanSummary, f: ScanFindingResult): WireEvent {

@@ -41,6 +41,7 @@ export async function backfillCommand(options: BackfillCommandOptions): Promise<
       scans: store.coordination().seen(SEEN_SCANS),
       known: (ids) => store.findings(ids),
       retentionMs: config.backfill.seenRetentionMs,
+      statusLookbackMs: config.backfill.statusLookbackMs,
       ingest: (batch) => bridge.ingest(BACKFILL_SUBSCRIPTION, batch),
       logger,
       onProgress: show,
