@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Bridge } from '../../bridge.js';
 import { parseConfig } from '../../config/load.js';
 import { demoConfig, type DemoStore } from '../../demo/config.js';
+import { walkThroughFindingLifecycle } from '../../demo/finding-lifecycle.js';
 import { DEMO_SECRETS, startDemoReceivers } from '../../demo/receivers.js';
 import { resetDemoStore } from '../../demo/reset.js';
 import { renderDemoScreen } from '../../demo/screen.js';
@@ -70,8 +71,18 @@ export async function demoCommand(options: DemoOptions): Promise<void> {
     progress.update(renderDemoScreen({ summary, startedAt, published: simulator.stats().sent, connectors, tty }));
   };
   const timer = setInterval(() => void show().catch(() => undefined), tty ? 1_000 : 5_000);
+  const walkthrough = new AbortController();
+  const walking = walkThroughFindingLifecycle({
+    simulator,
+    connected: () => bridge.subscriptionStates().get('findings')?.state === 'connected',
+    issues: () => receivers.jiraIssues(),
+    say: (line) => progress.log(line),
+    signal: walkthrough.signal,
+  });
   const stop = async () => {
     clearInterval(timer);
+    walkthrough.abort();
+    await walking;
     await bridge.stop(5_000);
     await show();
     await store.close();
