@@ -219,7 +219,8 @@ export class Bridge {
    */
   async #findingMemory(decoded: readonly Decoded[]): Promise<FindingMemory> {
     const ids = findingsToRead(decoded.flatMap((event) => (event.ok ? [event.envelope] : [])));
-    return new FindingMemory(ids.length > 0 ? await this.#options.store.findings(ids) : undefined);
+    // Only the findings of these status changes need remembering while the batch is routed.
+    return new FindingMemory(ids.length > 0 ? await this.#options.store.findings(ids) : undefined, new Set(ids));
   }
 
   async #ingest(subscription: string, batch: readonly WireEvent[], fence?: Fence): Promise<void> {

@@ -43,9 +43,12 @@ export function findingsToRead(envelopes: Iterable<Envelope>): string[] {
  */
 export class FindingMemory {
   readonly #states: Map<string, FindingState>;
+  readonly #kept: ReadonlySet<string> | undefined;
 
-  constructor(stored: ReadonlyMap<string, FindingState> = new Map()) {
+  /** `kept`: the only findings a later event will ask about (absent: any); the rest are not remembered here. */
+  constructor(stored: ReadonlyMap<string, FindingState> = new Map(), kept?: ReadonlySet<string>) {
     this.#states = new Map(stored);
+    this.#kept = kept;
   }
 
   /**
@@ -117,7 +120,7 @@ export class FindingMemory {
       delivered,
     };
     const update: FindingUpdate = { id, state, statusMode: isNew ? 'initial' : 'set' };
-    this.#states.set(id, mergeFinding(this.#states.get(id), update));
+    if (this.#kept === undefined || this.#kept.has(id)) this.#states.set(id, mergeFinding(this.#states.get(id), update));
     return update;
   }
 }

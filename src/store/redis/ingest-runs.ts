@@ -1,4 +1,5 @@
 import { encodeStoredEnvelope } from '../../pipeline/envelope-json.js';
+import type { FindingState } from '../findings.js';
 import type { IngestItem } from '../types.js';
 import type { RedisKeys } from './keys.js';
 
@@ -60,11 +61,19 @@ export function appendIngestRuns(items: readonly IngestItem[], keys: RedisKeys, 
       // ARGV is 1-based: the id just pushed is ARGV[length - 1].
       const idAt = args.push(item.envelope.id, encodeStoredEnvelope(item.envelope)) - 1;
       const { finding } = item;
-      if (finding) findings.push(`${idAt} ${finding.statusMode === 'initial' ? 'i' : 's'} ${finding.state.lastSeen} ${finding.id}`, JSON.stringify(finding.state));
+      if (finding) findings.push(`${idAt} ${finding.statusMode === 'initial' ? 'i' : 's'} ${finding.state.lastSeen} ${finding.id}`, findingJson(finding.state));
     }
     previous = item;
   }
   if (findings.length > 0) args.push(findings.length / 2, FINDINGS_RUN, ...findings);
+}
+
+/**
+ * A finding's state as lua/ingest-4.lua stores it: its times last, so that the script tells a
+ * finding reported again as it was by comparing the text before them.
+ */
+function findingJson({ firstSeen, lastSeen, ...content }: FindingState): string {
+  return `${JSON.stringify(content).slice(0, -1)},"firstSeen":${firstSeen},"lastSeen":${lastSeen}}`;
 }
 
 function sameTargets(a: IngestItem, b: IngestItem): boolean {

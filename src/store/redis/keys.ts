@@ -13,7 +13,7 @@ export class RedisKeys {
   /** Hash: finding id → FindingState JSON (src/store/findings.ts). */
   readonly findings: string;
   /** Sorted set: finding id scored by when it was last seen (retention, cap). */
-  readonly findingsBySeen: string;
+  readonly findingsLastSeen: string;
   readonly #base: string;
 
   constructor(keyPrefix: string) {
@@ -22,7 +22,7 @@ export class RedisKeys {
     this.seen = `${this.#base}:seen`;
     this.malformed = `${this.#base}:malformed`;
     this.findings = `${this.#base}:findings`;
-    this.findingsBySeen = `${this.#base}:findings:by-seen`;
+    this.findingsLastSeen = `${this.#base}:findings:last-seen`;
   }
 
   /** Stream per connector, read through DELIVERY_GROUP; field `e` = Envelope JSON. */

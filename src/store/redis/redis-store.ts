@@ -89,7 +89,7 @@ export class RedisStore implements Store {
     if (items.length === 0) return { appended: 0, duplicates: 0 };
     const { fence } = options;
     const { keys, settings } = this;
-    const scriptKeys = [keys.checkpoints, keys.seen, keys.malformed, keys.fence(fence?.lease ?? subscription), keys.findings, keys.findingsBySeen];
+    const scriptKeys = [keys.checkpoints, keys.seen, keys.malformed, keys.fence(fence?.lease ?? subscription), keys.findings, keys.findingsLastSeen];
     const checkpoint = lastCheckpoint(items);
     const args: (string | number)[] = [
       subscription,

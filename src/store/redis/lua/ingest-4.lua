@@ -9,7 +9,7 @@
   KEYS[2]   seen sorted set (member "<subscription>\n<event id>", score = ms first ingested)
   KEYS[3]   malformed stream
   KEYS[4]   fence counter of the lease guarding this subscription (see acquire-1.lua)
-  KEYS[5]   findings hash: finding id -> FindingState JSON (src/store/findings.ts)
+  KEYS[5]   findings hash: finding id -> FindingState JSON (src/store/findings.ts), its times last
   KEYS[6]   findings sorted set: finding id scored by when it was last seen (retention, cap)
   KEYS[7..] outbox streams of the connectors named in the batch, and digest buffers (streams too)
 
@@ -28,9 +28,9 @@
             An empty event id is never deduplicated: it would make distinct events collide.
             Then, when any item changes a finding, one run "f" of k pairs: "<ARGV index of the
             item's event id> <mode> <last seen ms> <finding id>", and the FindingState JSON the
-            item leaves on a finding not known yet. Mode "i": its status does not replace a
-            known one (a finding.new's `open`); "s": it does. Each is applied only when its item
-            is new, in order, merged as mergeFinding in findings.ts does.
+            item leaves on a finding not known yet, ending with ',"firstSeen":<ms>,"lastSeen":<ms>}'. Mode "i":
+            its status does not replace a known one (a finding.new's `open`); "s": it does. Each
+            is applied only when its item is new, in order, merged as mergeFinding in findings.ts does.
 
   Returns {appended, duplicates}: items appended to at least one outbox, items skipped as seen;
   or the error "FENCED <current token>" having written nothing.
@@ -130,14 +130,24 @@ while i <= argc do
   i = last + 2
 end
 
--- Finding state (KEYS[5], KEYS[6]); see the "f" run above.
+-- Finding state (KEYS[5], KEYS[6]); see the "f" run above. Its JSON ends with its times, written
+-- ',"firstSeen":<ms>,"lastSeen":<ms>}', so that a finding reported again as it was is told from
+-- the text, without decoding it.
+local TIMES = ',"firstSeen":'
+
+local function split(json)
+  local at = string.find(json, TIMES, 1, true)
+  local first, last = string.match(json, '^,"firstSeen":(%d+),"lastSeen":(%d+)}$', at)
+  return string.sub(json, 1, at - 1), tonumber(first), tonumber(last)
+end
+
+local function joined(content, first, last)
+  return content .. string.format(',"firstSeen":%d,"lastSeen":%d}', first, last)
+end
+
 local function merge(state, update, mode)
   for key, value in pairs(update) do
-    if key == 'firstSeen' then
-      state.firstSeen = math.min(state.firstSeen, value)
-    elseif key == 'lastSeen' then
-      state.lastSeen = math.max(state.lastSeen, value)
-    elseif key == 'delivered' then
+    if key == 'delivered' then
       for connector, routes in pairs(value) do
         local known = state.delivered[connector]
         if not known then
@@ -158,6 +168,21 @@ local function merge(state, update, mode)
   end
 end
 
+-- `json` (last seen at `seen`) applied to `stored` (the JSON text stored, or nil): the JSON text
+-- to store, and when it was last seen.
+local function applied(stored, json, seen, mode)
+  if stored == nil then return json, seen end
+  local content, first, last = split(stored)
+  local new_content, new_first, new_last = split(json)
+  first, last = math.min(first, new_first), math.max(last, new_last)
+  if content ~= new_content then
+    local state = cjson.decode(content .. '}')
+    merge(state, cjson.decode(new_content .. '}'), mode)
+    content = string.sub(cjson.encode(state), 1, -2)
+  end
+  return joined(content, first, last), last
+end
+
 local function apply_findings(run, duplicate, now)
   local states, by_seen = KEYS[5], KEYS[6]
   local cutoff = now - tonumber(ARGV[6])
@@ -168,64 +193,54 @@ local function apply_findings(run, duplicate, now)
     redis.call('ZREM', by_seen, unpack(expired))
   end
 
-  local updates, ids, wanted = {}, {}, {}
+  -- The updates of the new items, in order (parallel lists: no table per update), and their findings.
+  local at, modes, seens, of = {}, {}, {}, {}
+  local ids, wanted = {}, {}
   for j = run + 2, run + 2 * tonumber(ARGV[run]), 2 do
-    local index, mode, seen_at, id = string.match(ARGV[j], '^(%d+) (%a) (%d+) (.*)$')
+    local index, mode, seen, id = string.match(ARGV[j], '^(%d+) (%a) (%d+) (.*)$')
     if not duplicate[tonumber(index)] then
-      updates[#updates + 1] = {id = id, mode = mode, seen_at = tonumber(seen_at), json = ARGV[j + 1]}
+      local n = #at + 1
+      at[n], modes[n], seens[n], of[n] = j + 1, mode, tonumber(seen), id
       if not wanted[id] then
         wanted[id] = true
         ids[#ids + 1] = id
       end
     end
   end
-  if #updates == 0 then return end
+  if #at == 0 then return end
 
-  -- What is stored now: decoded only where an update must be merged into it.
-  local current, stored = {}, {}
+  -- What is stored now, still within its retention.
+  local current, last_seen = {}, {}
   for from = 1, #ids, CHUNK do
     local to = math.min(from + CHUNK - 1, #ids)
     local values = redis.call('HMGET', states, unpack(ids, from, to))
     for k = from, to do
-      if values[k - from + 1] then stored[ids[k]] = values[k - from + 1] end
+      local value = values[k - from + 1]
+      if value then
+        local _, _, last = split(value)
+        if last >= cutoff then current[ids[k]] = value end
+      end
     end
   end
-  local last_seen = {}
-  for _, u in ipairs(updates) do
-    local state = current[u.id]
-    if state == nil and stored[u.id] then
-      state = cjson.decode(stored[u.id])
-      if state.lastSeen < cutoff then state = nil end
-    end
-    if state == nil then
-      -- Unknown: the update's state as it is, left as text unless another update follows.
-      current[u.id] = u.json
-      last_seen[u.id] = u.seen_at
-    else
-      if type(state) == 'string' then state = cjson.decode(state) end
-      merge(state, cjson.decode(u.json), u.mode)
-      current[u.id] = state
-      last_seen[u.id] = state.lastSeen
-    end
+  for n = 1, #at do
+    local id = of[n]
+    current[id], last_seen[id] = applied(current[id], ARGV[at[n]], seens[n], modes[n])
   end
 
   local fields, scores = {}, {}
-  for _, id in ipairs(ids) do
-    local state = current[id]
-    fields[#fields + 1] = id
-    fields[#fields + 1] = type(state) == 'string' and state or cjson.encode(state)
-    scores[#scores + 1] = string.format('%d', last_seen[id])
-    scores[#scores + 1] = id
-    if #fields >= 2 * CHUNK then
-      redis.call('HSET', states, unpack(fields))
-      redis.call('ZADD', by_seen, unpack(scores))
-      fields, scores = {}, {}
-    end
-  end
-  if #fields > 0 then
+  local function flush()
     redis.call('HSET', states, unpack(fields))
     redis.call('ZADD', by_seen, unpack(scores))
+    fields, scores = {}, {}
   end
+  for _, id in ipairs(ids) do
+    fields[#fields + 1] = id
+    fields[#fields + 1] = current[id]
+    scores[#scores + 1] = string.format('%d', last_seen[id])
+    scores[#scores + 1] = id
+    if #scores >= 2 * CHUNK then flush() end
+  end
+  if #scores > 0 then flush() end
 
   -- The cap: the least recently seen go, a bounded amount per call.
   local excess = redis.call('ZCARD', by_seen) - tonumber(ARGV[7])
