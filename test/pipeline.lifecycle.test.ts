@@ -49,6 +49,17 @@ describe('telling a status change with what the bridge knows of its finding', ()
     expect(envelope).toMatchObject({ severity: 'critical', originalSeverity: 'high', rulesFired: ['prod-up'] });
   });
 
+  it('gives no severity to the status change of a finding reported without one: the defaults and rules give it the finding\'s', () => {
+    const pipeline = new Pipeline(loadRules(`severity_defaults: { finding.*: medium }\n${rules}`));
+    const memory = new FindingMemory();
+    const created = event('finding.new', { finding_id: 'f-1', title: 'XSS', asset: { name: 'www.prod.example.com' } }, 'evt-1');
+    const routed = pipeline.evaluate(memory.prepare(created), AT);
+    memory.record(created, routed.envelope, deliveredBy(routed));
+    const prepared = memory.prepare(change('resolved'));
+    expect(prepared.severity).toBeUndefined();
+    expect([routed.envelope.severity, pipeline.evaluate(prepared, AT).envelope.severity]).toEqual(['high', 'high']);
+  });
+
   it('keeps what the event says itself over what is remembered', () => {
     const prepared = new FindingMemory(new Map([['f-1', known]])).prepare(change('resolved', 'f-1', { title: 'SQLi (renamed)', severity: 'medium' }));
     expect(prepared).toMatchObject({ severity: 'medium', data: { title: 'SQLi (renamed)', severity: 'medium', asset: known.asset } });

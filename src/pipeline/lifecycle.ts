@@ -63,7 +63,8 @@ export class FindingMemory {
     const state = id === undefined ? undefined : this.#states.get(id);
     if (state === undefined || !knowsFinding(state)) return withDataJson({ ...envelope, enriched: false }, dataJsonOf(envelope));
     const { data } = envelope;
-    const severity = state.originalSeverity ?? state.severity;
+    // As reported, not after the rules: they run on it next, as they did on the finding.new.
+    const severity = state.originalSeverity;
     const added = {
       ...(data.title === undefined && state.title !== undefined && { title: state.title }),
       ...(data.severity === undefined && severity !== undefined && { severity }),
@@ -130,9 +131,9 @@ export function normalizeStatus(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : undefined;
 }
 
-/** Whether a state says anything about the finding itself (a status change of an unknown one leaves none). */
+/** Whether a state has something to tell a status change with (one of an unknown finding leaves nothing). */
 function knowsFinding(state: FindingState): boolean {
-  return state.title !== undefined || state.severity !== undefined || state.asset !== undefined;
+  return state.title !== undefined || state.originalSeverity !== undefined || state.asset !== undefined;
 }
 
 /** What a connector does with a status change: close what it opened, reopen it, or note it. */
