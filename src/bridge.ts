@@ -254,7 +254,8 @@ export class Bridge {
         // A status change follows its finding to where it went, whatever the routes say now.
         for (const connector of findings.followers(envelope, pipeline.rules.routes, this.#running)) if (!connectors.includes(connector)) connectors.push(connector);
         const finding = findings.record(prepared, envelope, deliveredBy(evaluation, refused));
-        items.push({ kind: 'event', envelope, connectors, ...(digests.length > 0 && { digests }), ...(finding && { finding }) });
+        // No conditional spread: a finding.new firehose runs this per event.
+        items.push(finding ? { kind: 'event', envelope, connectors, digests, finding } : { kind: 'event', envelope, connectors, digests });
         if (envelope.enriched === false) unenriched += 1;
       }
       received.push(envelope);

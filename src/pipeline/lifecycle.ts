@@ -110,21 +110,21 @@ export class FindingMemory {
     const { data, receivedAt } = prepared;
     const isNew = routed.type === FINDING_NEW;
     const status = isNew ? INITIAL_STATUS : normalizeStatus(data.new_status);
-    const state: FindingState = {
-      ...(typeof data.title === 'string' && { title: data.title }),
-      ...(routed.severity !== undefined && { severity: routed.severity }),
-      ...(prepared.severity !== undefined && { originalSeverity: prepared.severity }),
-      ...(routed.asset !== undefined && { asset: routed.asset }),
-      ...(status !== undefined && { status }),
-      firstSeen: receivedAt,
-      lastSeen: receivedAt,
-      delivered,
-    };
+    // Assigned one by one, in one order (the Redis store compares the JSON text), rather than by
+    // conditional spreads: a finding.new firehose runs this per event.
+    const state: Writable<FindingState> = { firstSeen: receivedAt, lastSeen: receivedAt, delivered };
+    if (typeof data.title === 'string') state.title = data.title;
+    if (routed.severity !== undefined) state.severity = routed.severity;
+    if (prepared.severity !== undefined) state.originalSeverity = prepared.severity;
+    if (routed.asset !== undefined) state.asset = routed.asset;
+    if (status !== undefined) state.status = status;
     const update: FindingUpdate = { id, state, statusMode: isNew ? 'initial' : 'set' };
     if (this.#kept === undefined || this.#kept.has(id)) this.#states.set(id, mergeFinding(this.#states.get(id), update));
     return update;
   }
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A status as the bridge compares it: trimmed and lower-cased; undefined when there is none. */
 export function normalizeStatus(value: unknown): string | undefined {
