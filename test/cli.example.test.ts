@@ -9,9 +9,10 @@ const EXAMPLE = fileURLToPath(new URL('../config.example.yaml', import.meta.url)
 describe('config.example.yaml', () => {
   const config = loadOffline(EXAMPLE);
 
-  it('validates, with rules, routes and tests', () => {
+  it('validates, with rules, routes and tests, and nothing to warn about', () => {
     expect(config.severityRules.length).toBeGreaterThan(0);
     expect(config.tests.length).toBeGreaterThan(0);
+    expect(config.warnings).toEqual([]);
   });
 
   it('passes its own tests', () => {

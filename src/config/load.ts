@@ -4,8 +4,8 @@ import type { z } from 'zod';
 import { connectorPlugins, findPlugin } from '../../connectors/index.js';
 import type { ConnectorPlugin } from '../../connectors/types.js';
 import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
-import { DEFAULT_FINDING_STATUS, type FindingStatusSets } from '../pipeline/lifecycle.js';
-import { mergeAdvice } from '../planner/plan.js';
+import { DEFAULT_FINDING_STATUS, FINDING_NEW, FINDING_STATUS_CHANGED, type FindingStatusSets } from '../pipeline/lifecycle.js';
+import { demandOf, followsFindings, mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
 import { checkFieldTypes } from './field-types.js';
 import { interpolate } from './interpolate.js';
@@ -86,6 +86,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   if (issues.length > 0) throw new ConfigError(file, issues);
   const warnings: ConfigIssue[] = [];
   checkFieldTypes(raw, (path, message) => warnings.push(at(path, message)));
+  checkStatusChangesSubscribed(config, (path, message) => warnings.push(at(path, message)));
 
   const secrets = new Set<string>([config.source.apiKey, ...injected]);
   for (const c of connectors) for (const s of c.plugin.secrets(c.options)) if (s) secrets.add(s);
@@ -255,6 +256,17 @@ function checkReferences(config: RawConfig, at: Locate, issues: ConfigIssue[]): 
   if (config.source.reconnect.initialDelayMs > config.source.reconnect.maxDelayMs) {
     issues.push(at(['source', 'reconnect', 'initial_delay'], 'initial_delay is longer than max_delay'));
   }
+}
+
+/**
+ * A route whose findings' status changes follow them needs finding.status_changed on a
+ * subscription; the planner adds it, explicit subscriptions may lack it.
+ */
+function checkStatusChangesSubscribed(config: RawConfig, warn: (path: Path, message: string) => void): void {
+  if (config.subscriptionsPlanned || config.subscriptions.some((s) => s.events === undefined || s.events.includes(FINDING_STATUS_CHANGED))) return;
+  const route = config.routes.findIndex((r) => followsFindings(r) && (demandOf([r]).events ?? [FINDING_NEW]).includes(FINDING_NEW));
+  if (route < 0) return;
+  warn(['subscriptions'], `route ${config.routes[route]!.name} delivers finding.new, and the findings' status changes follow it (send_resolved), but no subscription receives finding.status_changed: add it beside finding.new`);
 }
 
 function safeUrl(text: string): URL | undefined {
