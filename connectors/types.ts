@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Envelope } from '../src/pipeline/envelope.js';
 import type { ProxySetting } from '../src/delivery/dispatcher.js';
 import type { BatchOptions } from '../src/delivery/options.js';
+import type { FindingStatusSets } from '../src/pipeline/lifecycle.js';
 
 /**
  * What a connector says about each event of a batch. Connectors only classify; waiting,
@@ -49,6 +50,11 @@ export interface ConnectorContext {
   readonly baseUrl?: string;
   /** For a plugin that `speaksHttp`: its `proxy`, else the config's; absent: the environment's. */
   readonly proxy?: ProxySetting;
+  /**
+   * The connector's `finding_status`: which status changes close and which reopen what it
+   * opened for a finding (see statusAction). @default DEFAULT_FINDING_STATUS
+   */
+  readonly findingStatus?: FindingStatusSets;
 }
 
 /**

@@ -14,10 +14,11 @@ import { readStoreSnapshot, snapshotNames } from './observability/store-snapshot
 import { redactUrl } from './observability/redact.js';
 import { SummaryLog } from './observability/summary-log.js';
 import { SubscriptionHealth } from './observability/subscription-health.js';
-import { decodeEvent, type WireEvent } from './pipeline/decode.js';
+import { decodeEvent, type Decoded, type WireEvent } from './pipeline/decode.js';
 import { DigestFlusher } from './pipeline/digest.js';
 import type { Envelope } from './pipeline/envelope.js';
-import { Pipeline, targetsOf, type RulesConfig } from './pipeline/pipeline.js';
+import { FindingMemory, findingIdOf, findingsToRead } from './pipeline/lifecycle.js';
+import { deliveredBy, Pipeline, targetsOf, type RulesConfig } from './pipeline/pipeline.js';
 import { UnknownSeverities } from './pipeline/severity.js';
 import { Dedupe } from './pipeline/throttle.js';
 import { SseSubscription } from './source/sse-client.js';
@@ -58,10 +59,13 @@ export class Bridge {
   readonly #gapReported = new Set<string>();
   readonly #gaps: GapLog;
   readonly #summary: SummaryLog;
+  /** The connectors this process runs: the only ones a status change may follow a finding to. */
+  readonly #running: ReadonlySet<string>;
 
   constructor(options: BridgeOptions) {
     this.#options = options;
     this.#pipeline = new Pipeline(options.config);
+    this.#running = new Set(options.config.connectors.map((c) => c.name));
     this.#dedupe = new Dedupe(options.store.routeState(), options.config.source.baseUrl);
     this.#digests = new DigestFlusher({ store: options.store, logger: options.logger.child({ component: 'digest' }) });
     this.#digests.setRoutes(options.config.routes);
@@ -212,7 +216,7 @@ export class Bridge {
 
   #createConnector(c: ConnectorConfig): Connector {
     const { config, store, logger } = this.#options;
-    const context = { name: c.name, logger: logger.child({ connector: c.name }), batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl, proxy: c.proxy };
+    const context = { name: c.name, logger: logger.child({ connector: c.name }), batch: c.batch, state: store.state(c.name), baseUrl: config.source.baseUrl, proxy: c.proxy, findingStatus: c.findingStatus };
     return c.plugin.create(c.options, context);
   }
 
@@ -299,29 +303,57 @@ export class Bridge {
     return checkpoint.id;
   }
 
+  /**
+   * What the store remembers of the findings a batch's status changes are about, read before
+   * the batch is routed; the ingest step then writes what the batch changes. A batch without
+   * status changes reads nothing.
+   */
+  async #findingMemory(decoded: readonly Decoded[]): Promise<FindingMemory> {
+    const ids = findingsToRead(decoded.flatMap((event) => (event.ok ? [event.envelope] : [])));
+    // Only the findings of these status changes need remembering while the batch is routed.
+    return new FindingMemory(ids.length > 0 ? await this.#options.store.findings(ids) : undefined, new Set(ids));
+  }
+
   async #ingest(subscription: string, batch: readonly WireEvent[], fence?: Fence): Promise<void> {
     if (fence && !this.coordinator.holds(subscription)) throw new Error(`subscription ${subscription}: this replica's lease is no longer valid`);
     const items: IngestItem[] = [];
     // For the metrics and the digests once the batch is durable, counted per batch.
     const received: Envelope[] = [];
     const routed: string[] = [];
+    const followed: string[] = [];
     const digested: string[] = [];
     const malformed: MalformedEvent[] = [];
+    let unenriched = 0;
     const pipeline = this.#pipeline; // one config for the whole batch, even when a reload lands meanwhile
-    for (const raw of batch) {
-      const decoded = decodeEvent(raw, subscription);
-      if (!decoded.ok) {
-        items.push({ kind: 'malformed', event: decoded.malformed });
-        malformed.push(decoded.malformed);
+    const decoded = batch.map((raw) => decodeEvent(raw, subscription));
+    const findings = await this.#findingMemory(decoded);
+    for (const event of decoded) {
+      if (!event.ok) {
+        items.push({ kind: 'malformed', event: event.malformed });
+        malformed.push(event.malformed);
         continue;
       }
-      const evaluation = pipeline.evaluate(decoded.envelope, Date.now());
+      const prepared = findings.prepare(event.envelope);
+      const evaluation = pipeline.evaluate(prepared, Date.now());
       const { envelope, verdicts } = evaluation;
       // Only a dedupe needs the store: without one, routing awaits nothing.
       const refused = pipeline.dedupes ? await this.#dedupe.refused(verdicts, envelope) : undefined;
       const { connectors, digests } = targetsOf(evaluation, refused);
-      // Two literals, not a conditional spread: this runs per event.
-      items.push(digests.length > 0 ? { kind: 'event', envelope, connectors, digests } : { kind: 'event', envelope, connectors });
+      if (findingIdOf(envelope) === undefined) {
+        // Two literals, not a conditional spread: this runs per event.
+        items.push(digests.length > 0 ? { kind: 'event', envelope, connectors, digests } : { kind: 'event', envelope, connectors });
+      } else {
+        // A status change follows its finding to where it went, whatever the routes say now.
+        for (const connector of findings.followers(envelope, pipeline.rules.routes, this.#running)) {
+          if (connectors.includes(connector)) continue;
+          connectors.push(connector);
+          followed.push(connector);
+        }
+        const finding = findings.record(prepared, envelope, deliveredBy(evaluation, refused));
+        // No conditional spread: a finding.new firehose runs this per event.
+        items.push(finding ? { kind: 'event', envelope, connectors, digests, finding } : { kind: 'event', envelope, connectors, digests });
+        if (envelope.enriched === false) unenriched += 1;
+      }
       received.push(envelope);
       for (const verdict of verdicts) if (verdict.status === 'matched') routed.push(verdict.route.name);
       for (const digest of digests) digested.push(digest);
@@ -338,6 +370,8 @@ export class Bridge {
     this.#digests.added(digested);
     this.metrics.received(subscription, received);
     this.metrics.routed(routed);
+    this.metrics.unenriched(subscription, unenriched);
+    this.metrics.followed(followed);
     for (const event of malformed) {
       this.metrics.malformed(subscription);
       this.#options.logger.warn({ subscription, eventId: event.id, type: event.type, reason: event.reason }, 'malformed event set aside');

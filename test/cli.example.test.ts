@@ -9,14 +9,16 @@ const EXAMPLE = fileURLToPath(new URL('../config.example.yaml', import.meta.url)
 describe('config.example.yaml', () => {
   const config = loadOffline(EXAMPLE);
 
-  it('validates, with rules, routes and tests', () => {
+  it('validates, with rules, routes and tests, and nothing to warn about', () => {
     expect(config.severityRules.length).toBeGreaterThan(0);
     expect(config.tests.length).toBeGreaterThan(0);
+    expect(config.warnings).toEqual([]);
   });
 
   it('passes its own tests', () => {
     const pipeline = new Pipeline(config);
-    const failed = config.tests.map((test) => runRuleTest(pipeline, test, Date.now())).filter((r) => r.failures.length > 0);
+    const connectors = new Set(config.connectors.map((c) => c.name));
+    const failed = config.tests.map((test) => runRuleTest(pipeline, test, Date.now(), connectors)).filter((r) => r.failures.length > 0);
     expect(failed).toEqual([]);
   });
 });

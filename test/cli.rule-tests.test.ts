@@ -62,6 +62,40 @@ describe('s4e-bridge test', () => {
     expect(exitCode).toBe(1);
   });
 
+  it('tells a status change with the finding an after: event reported, and checks the connectors it reaches', () => {
+    const rules = RULES.replace('routes:', 'routes:\n  - name: page\n    match: { events: finding.new, min_severity: critical }\n    to: [soc]');
+    const file = join(mkdtempSync(join(tmpdir(), 's4e-rule-tests-')), 'bridge.yaml');
+    writeFileSync(
+      file,
+      rulesYaml(`${rules}tests:
+  - name: a resolution follows the finding to the SOC
+    after: { type: finding.new, data: { finding_id: f-1, title: SQLi, severity: high, asset: { name: db.prod.example.com } } }
+    event: { type: finding.status_changed, data: { finding_id: f-1, old_status: open, new_status: resolved } }
+    expect: { severity: critical, routes: [siem], not_routes: [page], connectors: [splunk, soc] }
+  - name: without the finding it reaches the SIEM only
+    event: { type: finding.status_changed, data: { finding_id: f-1, old_status: open, new_status: resolved } }
+    expect: { connectors: [soc], not_connectors: [splunk] }
+`),
+    );
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    testCommand({ config: file });
+    const out = log.mock.calls.map((args) => args.join(' ')).join('\n');
+    expect(out).toContain('ok    a resolution follows the finding to the SOC');
+    expect(out).toContain('FAIL  without the finding it reaches the SIEM only');
+    expect(out).toContain('connector soc is not reached');
+    expect(out).toContain('connector splunk is reached, expected it not to be');
+  });
+
+  it('refuses a test that names a route or a connector that does not exist', () => {
+    expect(
+      rulesIssues(`${RULES}tests:
+  - name: typo
+    event: { type: scan.failed }
+    expect: { connectors: [jria] }
+`),
+    ).toEqual([expect.objectContaining({ path: 'tests[0].expect.connectors[0]', message: 'no connector named "jria"' })]);
+  });
+
   it('refuses a test that names a route that does not exist', () => {
     const issues = rulesIssues(`${RULES}tests:
   - name: typo

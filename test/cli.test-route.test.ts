@@ -35,9 +35,22 @@ function eventFile(text: string): string {
   return file;
 }
 
-async function run(event: string, json = false): Promise<string> {
+// Criticals page the SOC as they are reported; nothing routes their status changes there.
+const pageOnNew = join(dir, 'page-on-new.yaml');
+writeFileSync(
+  pageOnNew,
+  rulesYaml(`routes:
+  - name: siem
+    to: [splunk]
+  - name: page
+    match: { events: finding.new, min_severity: critical }
+    to: [soc]
+`),
+);
+
+async function run(event: string, json = false, file = config): Promise<string> {
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  await testRouteCommand({ config, event: eventFile(event), json });
+  await testRouteCommand({ config: file, event: eventFile(event), json });
   return log.mock.calls.map((args) => args.join(' ')).join('\n');
 }
 
@@ -72,9 +85,39 @@ describe('s4e-bridge test-route', () => {
     expect(report.connectors[1]!.payload).toMatchObject({ sourcetype: 's4e:finding.new', index: 'soc-critical', event: { type: 'finding.new', severity: 'critical' } });
   });
 
-  it('reads a raw SSE block as the platform streams it', () => {
-    const wire = parseEventInput('id: e-9\nevent: scan.failed\ndata: {"scan_id":\ndata: "s-1"}\n\nevent: ignored\n', 5);
-    expect(wire).toEqual({ id: 'e-9', type: 'scan.failed', data: '{"scan_id":\n"s-1"}', receivedAt: 5 });
+  it('reads raw SSE as the platform streams it: each block with data is an event', () => {
+    const wire = parseEventInput('id: e-9\nevent: scan.failed\ndata: {"scan_id":\ndata: "s-1"}\n\nevent: ignored\n\n: comment\nevent: scan.created\ndata: {}', 5);
+    expect(wire).toEqual([
+      { id: 'e-9', type: 'scan.failed', data: '{"scan_id":\n"s-1"}', receivedAt: 5 },
+      { id: 'test-route-2', type: 'scan.created', data: '{}', receivedAt: 5 },
+    ]);
+  });
+
+  it('tells a status change after its finding.new as run would: enriched, and sent where the finding went', async () => {
+    const stream = `event: finding.new
+id: evt-8a3b9c2d
+data: {"finding_id":"f-91827","title":"SQL Injection","severity":"critical","cvss":9.8,"asset":{"id":"a-1001","name":"api.prod.example.com"}}
+
+event: finding.status_changed
+id: evt-8a3b9c2e
+data: {"finding_id":"f-91827","old_status":"open","new_status":"resolved"}
+`;
+    const [created, changed] = JSON.parse(await run(stream, true, pageOnNew)) as RouteReport[];
+    expect(created!.connectors.map((c) => [c.name, c.via])).toEqual([
+      ['splunk', 'event'],
+      ['soc', 'event'],
+    ]);
+    expect(changed!.event).toEqual({ id: 'evt-8a3b9c2e', type: 'finding.status_changed', enriched: true });
+    expect(changed!.severity).toMatchObject({ value: 'critical' });
+    expect(changed!.routes.find((r) => r.name === 'page')).toMatchObject({ status: 'not matched', failed: 'events: finding.new' });
+    expect(changed!.connectors.map((c) => [c.name, c.via])).toEqual([
+      ['splunk', 'event'],
+      ['soc', 'follows'],
+    ]);
+    expect(await run(stream, false, pageOnNew)).toContain('  soc (splunk_hec, following the finding it received)');
+    const text = await run(stream.split('\n\n')[1]!);
+    expect(text).toContain('finding   not named by an event before it: delivered as it came (enriched: false)');
+    expect(text).toContain('severity  (none)');
   });
 
   it('refuses an event it cannot read', async () => {

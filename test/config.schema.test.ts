@@ -58,7 +58,7 @@ describe('the config JSON Schema', () => {
 
   it('takes the configs the project ships: the example, the demo\'s, and each connector form', () => {
     expect(errorsOf(readFileSync(EXAMPLE, 'utf8'))).toEqual([]);
-    const receivers: DemoReceivers = { hecUrl: 'http://127.0.0.1:1', syslogPort: 2, slackUrl: 'http://127.0.0.1:3/hook', jiraUrl: 'http://127.0.0.1:4', counts: () => [], close: async () => {} };
+    const receivers: DemoReceivers = { hecUrl: 'http://127.0.0.1:1', syslogPort: 2, slackUrl: 'http://127.0.0.1:3/hook', jiraUrl: 'http://127.0.0.1:4', counts: () => [], jiraIssues: () => [], close: async () => {} };
     expect(errorsOf(demoConfig('http://127.0.0.1:5', receivers, { path: '.demo/data' }))).toEqual([]);
     expect(errorsOf(base)).toEqual([]);
   });

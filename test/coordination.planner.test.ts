@@ -87,7 +87,21 @@ scan_progress: { follow: all }
       `${base}routes:\n  - name: a\n    match: { asset_id: a-7, events: finding.new }\n    to: [splunk]\n  - name: b\n    match: { asset_id: a-7, events: scan.failed }\n    to: [splunk]\n`,
       't.yaml',
     );
-    expect(oneAsset.subscriptions).toEqual([{ name: 'events', events: ['finding.new', 'scan.failed'], assetId: 'a-7' }]);
+    expect(oneAsset.subscriptions).toEqual([{ name: 'events', events: ['finding.new', 'finding.status_changed', 'scan.failed'], assetId: 'a-7' }]);
+  });
+
+  it('asks for the status changes of the findings a route takes, which follow them, unless it opts out', () => {
+    const planned = (route: string) => parseConfig(`${base}routes:\n  - name: r\n    match: { events: finding.new }\n    to: [splunk]\n${route}`, 't.yaml').subscriptions[0]!.events;
+    expect(planned('')).toEqual(['finding.new', 'finding.status_changed']);
+    expect(planned('    send_resolved: false\n')).toEqual(['finding.new']);
+  });
+
+  it('warns when explicit subscriptions carry a route\'s finding.new but not the status changes that follow it', () => {
+    const config = (events: string) => parseConfig(`${base}subscriptions: [{ name: s, events: [${events}] }]\nroutes:\n  - name: tickets\n    match: { events: finding.new }\n    to: [splunk]\n`, 't.yaml');
+    expect(config('finding.new').warnings).toEqual([
+      expect.objectContaining({ path: 'subscriptions', message: expect.stringMatching(/^route tickets delivers finding.new.*no subscription receives finding.status_changed/) }),
+    ]);
+    expect(config('finding.new, finding.status_changed').warnings).toEqual([]);
   });
 
   it('plans the example config\'s routes into one connection', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { condition } from '../src/config/rules.js';
 import { eventView } from '../src/pipeline/view.js';
-import { event, rulesIssues } from './pipeline.helpers.js';
+import { event, loadRules, rulesIssues } from './pipeline.helpers.js';
 
 /** Whether `when` (as YAML would give it) holds for the event. */
 function holds(when: unknown, type: string, data: Record<string, unknown> = {}): boolean {
@@ -77,6 +77,29 @@ describe('conditions', () => {
     expect(holds({ where }, 'finding.new', data)).toBe(false);
   });
 
+  it.each([
+    [{ 'data.tags': { contains: 'pci' } }, true],
+    [{ 'data.tags': { contains: 'hipaa' } }, false],
+    [{ 'data.tags': { any_of: ['hipaa', 'pci'] } }, true],
+    [{ 'data.tags': { any_of: ['hipaa', 'sox'] } }, false],
+    [{ 'data.tags': { all_of: ['pci', 'prod'] } }, true],
+    [{ 'data.tags': { all_of: ['pci', 'hipaa'] } }, false],
+    [{ 'data.tags': { not: { contains: 'dev' } } }, true],
+    [{ 'data.tags': { not: { any_of: ['dev', 'pci'] } } }, false],
+    [{ 'data.title': { not: { glob: 'XSS*' } } }, true],
+    [{ 'data.title': { contains: 'SQL' } }, false],
+    [{ 'data.missing': { any_of: ['pci'] } }, false],
+    [{ 'data.missing': { not: { contains: 'pci' } } }, true],
+  ])('on a list: where %j → %s', (where, expected) => {
+    expect(holds({ where }, 'finding.new', { ...finding, tags: ['pci', 'prod'] })).toBe(expected);
+  });
+
+  it('describes list tests as the YAML writes them', () => {
+    const when = condition.parse({ where: { 'data.tags': { all_of: ['pci', 'prod'], not: { contains: 'dev' } } } });
+    expect(when.label).toBe('data.tags all_of ["pci","prod"]; data.tags not (contains "dev")');
+    expect(when.test(eventView(event('finding.new', { tags: ['pci'] })))).toBe('data.tags all_of ["pci","prod"]');
+  });
+
   it('combines with all, any and not', () => {
     const when = {
       events: 'finding.*',
@@ -134,6 +157,41 @@ routes:
       ['severity_rules[0].when.where.data.cvss.>==', 19, 'unknown key ">=="; did you mean ">="?'],
       ['severity_rules[0].when.where.data..x', 20, 'not a dotted field path, e.g. data.cvss or asset.name'],
     ]);
+  });
+
+  it('warns, without refusing the config, about a test that can never hold on its field\'s known type', () => {
+    const config = loadRules(`severity_rules:
+  - name: pci-up
+    when:
+      any:
+        - where: { data.tags: { in: [pci] } }
+        - where: { data.tags: pci }
+    raise: 1
+routes:
+  - name: r
+    match:
+      not:
+        where:
+          data.cvss: { glob: "9*", equals: "9.8" }
+          data.title: { ">": 1, contains: SQL }
+          data.asset: { equals: x }
+          enriched: "false"
+          data.tags: { any_of: [pci], not: { equals: dev } }
+          data.whatever: { in: [1] }
+    to: [splunk]
+`);
+    expect(config.warnings.map((w) => [w.path, w.line, w.message])).toEqual([
+      ['severity_rules[0].when.any[0].where.data.tags.in', 19, 'data.tags is a list: "in" never holds on it; test its items with contains, any_of or all_of'],
+      ['severity_rules[0].when.any[1].where.data.tags.equals', 20, 'data.tags is a list: "equals" never holds on it; test its items with contains, any_of or all_of'],
+      ['routes[0].match.not.where.data.cvss.glob', 27, 'data.cvss is a number: "glob" never holds on it; compare it with ">", ">=", "<", "<=" or equals a number'],
+      ['routes[0].match.not.where.data.cvss.equals', 27, 'data.cvss is a number: "9.8" never equals it; compare it with ">", ">=", "<", "<=" or equals a number'],
+      ['routes[0].match.not.where.data.title.>', 28, 'data.title is text: ">" never holds on it; test it with equals, in, glob or regex'],
+      ['routes[0].match.not.where.data.title.contains', 28, 'data.title is text: "contains" never holds on it; test it with equals, in, glob or regex'],
+      ['routes[0].match.not.where.data.asset.equals', 29, 'data.asset is an object: "equals" never holds on it; test one of its fields, e.g. data.asset.name'],
+      ['routes[0].match.not.where.enriched.equals', 30, 'enriched is true or false: "false" never equals it; test it with equals: true or false'],
+      ['routes[0].match.not.where.data.tags.not.equals', 31, 'data.tags is a list: "equals" never holds on it; test its items with contains, any_of or all_of'],
+    ]);
+    expect(loadRules('routes: [{ name: r, match: { where: { data.tags: { contains: pci }, data.cvss: { ">=": 9 } } }, to: [splunk] }]').warnings).toEqual([]);
   });
 
   it('refuses bounds that nothing can meet', () => {

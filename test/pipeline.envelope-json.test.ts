@@ -14,6 +14,7 @@ const envelope: Envelope = {
   rulesFired: ['raise "prod"'],
   asset: { id: 'a-1', name: 'db,"data":1' },
   time: 1_700_000_000_000,
+  enriched: false,
 };
 
 /** Wire text as a platform may well format it: spaces, escapes, key order of its own. */

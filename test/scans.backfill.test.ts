@@ -190,7 +190,7 @@ routes:
     await fetch(`${sim.url}/_sim/fail`, { method: 'POST', body: JSON.stringify({ path_prefix: '/api/scans', status: 503 }) });
     const first = runCli(['backfill', '--config', file, '--since', '1h']);
     expect(await first.exited).toBe(0);
-    expect(first.output.join('\n')).toMatch(/scans 2\/2, findings read 5, events emitted 7, already delivered 0/);
+    expect(first.output.join('\n')).toMatch(/scans 2\/2, findings read 5, events emitted 7 \(status changes 0\), already delivered 0/);
     expect(first.output.join('\n')).not.toContain(API_KEY);
     expect(first.output).toContainEqual(expect.stringMatching(/^s4e-bridge: warning: Scans API server error: retrying \(url http:\/\/.*, status 503, attempt 1, delayMs \d+\)$/));
     expect(first.output.filter((l) => l.startsWith('{'))).toEqual([]);

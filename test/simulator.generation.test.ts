@@ -8,13 +8,13 @@ import { connect, simulatorPerTest, sleep, streamUrl } from './simulator.helpers
 const start = simulatorPerTest();
 const TIMESTAMP = '2026-04-28T12:00:00.000Z';
 
-/** The doc's data fields per type. */
+/** The doc's data fields per type ("Event Types"), with its examples' extras (finding.new's asset, scan.completed's asset_id and status). */
 const DOCUMENTED_FIELDS: Record<string, string[]> = {
   'scan.created': ['scan_id', 'asset_id', 'scan_type'],
   'scan.progress': ['scan_id', 'progress', 'phase'],
-  'scan.completed': ['scan_id', 'finding_count', 'duration'],
+  'scan.completed': ['scan_id', 'asset_id', 'status', 'finding_count', 'duration'],
   'scan.failed': ['scan_id', 'error'],
-  'finding.new': ['finding_id', 'title', 'severity'],
+  'finding.new': ['finding_id', 'title', 'severity', 'asset'],
   'finding.status_changed': ['finding_id', 'old_status', 'new_status'],
   'action.triggered': ['action_id', 'execution_id'],
   'action.completed': ['action_id', 'execution_id', 'status'],
@@ -24,19 +24,28 @@ const DOCUMENTED_FIELDS: Record<string, string[]> = {
 };
 
 describe('simulator event generation', () => {
-  it('generates the 11 documented types, each with its documented fields and a timestamp', () => {
+  it('generates the 11 documented types, each with exactly its documented fields', () => {
     const generator = new EventGenerator(createRandom(1));
     expect([...EVENT_TYPES].sort()).toEqual(Object.keys(DOCUMENTED_FIELDS).sort());
     for (const type of EVENT_TYPES) {
-      for (const { data } of generator.batch(50, TIMESTAMP, type)) {
+      for (const { data } of generator.batch(50, TIMESTAMP, type)) expect(Object.keys(data).sort()).toEqual(DOCUMENTED_FIELDS[type]!.toSorted());
+    }
+  });
+
+  it('adds fields beyond the document only with assumedFields: a timestamp on every event, more on findings', () => {
+    const generator = new EventGenerator(createRandom(1), EVENT_TYPES, { assumedFields: true });
+    for (const type of EVENT_TYPES) {
+      for (const { data } of generator.batch(20, TIMESTAMP, type)) {
         expect(Object.keys(data)).toEqual(expect.arrayContaining([...DOCUMENTED_FIELDS[type]!, 'timestamp']));
         expect(data.timestamp).toBe(TIMESTAMP);
       }
     }
+    const [alert] = generator.batch(1, TIMESTAMP, 'system.alert');
+    expect(SEVERITIES).toContain(alert!.data.severity);
   });
 
-  it('gives findings an asset, scan, CVSS in their severity band, a URL and sometimes a CVE', () => {
-    const findings = new EventGenerator(createRandom(2)).batch(2_000, TIMESTAMP, 'finding.new').map((event) => event.data);
+  it('gives findings an asset, and with assumedFields a scan, CVSS in their severity band, a URL and sometimes a CVE', () => {
+    const findings = new EventGenerator(createRandom(2), EVENT_TYPES, { assumedFields: true }).batch(2_000, TIMESTAMP, 'finding.new').map((event) => event.data);
     const bands = { info: [0, 0], low: [0.1, 3.9], medium: [4, 6.9], high: [7, 8.9], critical: [9, 10] };
     for (const finding of findings) {
       const asset = finding.asset as { id: string; name: string };
@@ -49,6 +58,35 @@ describe('simulator event generation', () => {
     }
     expect(findings.some((finding) => typeof finding.cve === 'string')).toBe(true);
     expect(findings.some((finding) => finding.cve === undefined)).toBe(true);
+  });
+
+  it('changes the status of findings it reported, each from the status its last change left', () => {
+    const events = new EventGenerator(createRandom(5), ['finding.new', 'finding.status_changed']).batch(3_000, TIMESTAMP);
+    const status = new Map<string, string>();
+    let changes = 0;
+    for (const { type, data } of events) {
+      const id = data.finding_id as string;
+      if (type === 'finding.new') {
+        status.set(id, 'open');
+        continue;
+      }
+      changes += 1;
+      expect(status.get(id)).toBe(data.old_status);
+      expect(data.new_status).not.toBe(data.old_status);
+      status.set(id, data.new_status as string);
+    }
+    expect(changes).toBeGreaterThan(500);
+    expect([...status.values()]).toEqual(expect.arrayContaining(['resolved', 'false_positive', 'in_progress', 'reopened']));
+  });
+
+  it('repeats a finding’s fields on its status changes only with assumedFields', () => {
+    const documented = new EventGenerator(createRandom(6), ['finding.new', 'finding.status_changed']).batch(200, TIMESTAMP);
+    expect(documented.filter((event) => event.type === 'finding.status_changed').every((event) => Object.keys(event.data).length === 3)).toBe(true);
+    const generator = new EventGenerator(createRandom(6), ['finding.new', 'finding.status_changed'], { assumedFields: true });
+    const events = generator.batch(200, TIMESTAMP);
+    const change = events.find((event) => event.type === 'finding.status_changed')!;
+    const reported = events.find((event) => event.type === 'finding.new' && event.data.finding_id === change.data.finding_id)!;
+    expect(change.data).toMatchObject({ title: reported.data.title, severity: reported.data.severity, asset: reported.data.asset, cvss: reported.data.cvss });
   });
 
   it('skews finding severities towards the low end, using the whole scale', () => {

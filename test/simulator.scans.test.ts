@@ -37,7 +37,7 @@ describe('simulator Scans API', () => {
 
     await stream.waitForCount(1);
     expect(stream.events[0]!.event).toBe('scan.created');
-    expect(JSON.parse(stream.events[0]!.data)).toEqual({ scan_id: id, asset_id: 'a-1001', scan_type: 'full', timestamp: created.body.data.created_at });
+    expect(JSON.parse(stream.events[0]!.data)).toEqual({ scan_id: id, asset_id: 'a-1001', scan_type: 'full' });
 
     expect((await api(sim, `/api/scan/${id}`)).body.data).toEqual({
       scan_id: id,
@@ -167,7 +167,7 @@ describe('simulator Scans API', () => {
     expect(await list(`to=${since}`)).toEqual([before]);
   });
 
-  it('returns results: findings with id, title, severity, cvss and status, by severity and in pages', async () => {
+  it('returns results: the documented fields of each finding, by severity and in pages', async () => {
     const sim = await start();
     const id = sim.startScan({ findings: 12, queueMs: HELD });
     sim.completeScan(id);
@@ -181,8 +181,8 @@ describe('simulator Scans API', () => {
         severity: finding.severity,
         cvss: finding.cvss,
         status: 'open',
-        ...(finding.cve === undefined ? {} : { cve: finding.cve }),
-        url: finding.url,
+        description: expect.stringMatching(/\S/),
+        remediation: expect.stringMatching(/\S/),
         discovered_at: finding.discoveredAt,
       })),
     );
@@ -253,13 +253,13 @@ describe('simulator scans: consistency between the event stream, the Scans API a
     await progress.ended;
     await stream.waitFor((got) => got.some((event) => event.event === 'scan.completed'));
 
-    const mine = stream.events.map((event) => ({ type: event.event, data: JSON.parse(event.data) })).filter(({ data }) => data.scan_id === id);
+    // The only scan: finding.new names no scan (the document gives it none).
+    const mine = stream.events.map((event) => ({ type: event.event, data: JSON.parse(event.data) })).filter(({ type }) => type !== 'heartbeat');
     const results = (await api(sim, `/api/scan/${id}/results?per_page=100`)).body.data as Record<string, unknown>[];
     const findingEvents = mine.filter(({ type }) => type === 'finding.new').map(({ data }) => data);
-    expect(findingEvents.map((data) => [data.finding_id, data.title, data.severity, data.cvss, data.url, data.timestamp])).toEqual(
-      results.map((finding) => [finding.id, finding.title, finding.severity, finding.cvss, finding.url, finding.discovered_at]),
+    expect(findingEvents).toEqual(
+      results.map((finding) => ({ finding_id: finding.id, title: finding.title, severity: finding.severity, asset: { id: 'a-1004', name: 'vpn.example.org' } })),
     );
-    for (const data of findingEvents) expect(data).toMatchObject({ asset_id: 'a-1004', asset: { id: 'a-1004', name: 'vpn.example.org' } });
 
     const details = (await api(sim, `/api/scan/${id}`)).body.data;
     expect(mine.map(({ type }) => type).filter((type) => type !== 'finding.new')).toEqual([
@@ -275,14 +275,7 @@ describe('simulator scans: consistency between the event stream, the Scans API a
       ['ssl_checks', 66],
       ['reporting', 83],
     ]);
-    expect(mine.at(-1)!.data).toEqual({
-      scan_id: id,
-      asset_id: 'a-1004',
-      status: 'completed',
-      finding_count: 7,
-      duration: details.duration_seconds,
-      timestamp: details.completed_at,
-    });
+    expect(mine.at(-1)!.data).toEqual({ scan_id: id, asset_id: 'a-1004', status: 'completed', finding_count: 7, duration: details.duration_seconds });
 
     const added = progress.events.filter((event) => event.event === 'finding_added').map((event) => JSON.parse(event.data).finding_id);
     expect(added).toEqual(results.map((finding) => finding.id));
@@ -291,22 +284,78 @@ describe('simulator scans: consistency between the event stream, the Scans API a
     expect(complete).toEqual({ scan_id: id, finding_count: 7, critical, high, medium, low, timestamp: details.completed_at });
   });
 
-  it('a failed scan’s scan.failed event carries the error the API and progress stream report', async () => {
+  it('a failed scan’s scan.failed event carries its error, as documented: scan_id and error', async () => {
     const sim = await start();
     const stream = await connect(streamUrl(sim, { events: 'scan.failed' }));
     const id = sim.startScan({ queueMs: 0, durationMs: HELD });
     await expect.poll(() => sim.scans()[0]!.status).toBe('running');
     sim.failScan(id, 'DNS resolution failed for target');
     await stream.waitForCount(1);
+    expect(JSON.parse(stream.events[0]!.data)).toEqual({ scan_id: id, error: 'DNS resolution failed for target' });
     const details = (await api(sim, `/api/scan/${id}`)).body.data;
-    expect(details).toMatchObject({ status: 'failed', error: 'DNS resolution failed for target' });
-    expect(JSON.parse(stream.events[0]!.data)).toEqual({
-      scan_id: id,
+    expect(details.status).toBe('failed');
+    expect(details).not.toHaveProperty('error');
+  });
+
+  it('with assumedFields, events and results also carry what the documents do not list, and agree on it', async () => {
+    const sim = await start({ assumedFields: true });
+    const stream = await connect(streamUrl(sim));
+    const id = sim.startScan({ assetId: 'a-1004', findings: 4, queueMs: 0, durationMs: 200 });
+    await stream.waitFor((got) => got.some((event) => event.event === 'scan.completed'));
+    const failing = sim.startScan({ queueMs: 0, durationMs: HELD });
+    await expect.poll(() => sim.scans()[1]!.status).toBe('running');
+    sim.failScan(failing, 'Blocked by target WAF');
+    await stream.waitFor((got) => got.some((event) => event.event === 'scan.failed'));
+
+    const events = stream.events.map((event) => ({ type: event.event, data: JSON.parse(event.data) }));
+    const results = (await api(sim, `/api/scan/${id}/results`)).body.data as Record<string, unknown>[];
+    const findingEvents = events.filter(({ type }) => type === 'finding.new').map(({ data }) => data);
+    expect(findingEvents.map((data) => [data.finding_id, data.cvss, data.url, data.timestamp, data.asset_id, data.scan_id])).toEqual(
+      results.map((finding) => [finding.id, finding.cvss, finding.url, finding.discovered_at, 'a-1004', id]),
+    );
+    const details = (await api(sim, `/api/scan/${failing}`)).body.data;
+    expect(details.error).toBe('Blocked by target WAF');
+    expect(events.find(({ type }) => type === 'scan.failed')!.data).toEqual({
+      scan_id: failing,
+      error: 'Blocked by target WAF',
       asset_id: details.asset_id,
       status: 'failed',
-      error: 'DNS resolution failed for target',
       timestamp: details.completed_at,
     });
+  });
+});
+
+describe('simulator findings: status changes', () => {
+  it('moves a scanned finding to a status: the results show it and the stream tells it in the documented shape', async () => {
+    const sim = await start();
+    const stream = await connect(streamUrl(sim, { events: 'finding.status_changed' }));
+    const id = sim.startScan({ findings: 2, queueMs: HELD });
+    sim.completeScan(id);
+    const [finding] = sim.scans()[0]!.findings;
+    const res = await fetch(`${sim.url}/_sim/findings/${finding!.id}/status`, { method: 'POST', body: JSON.stringify({ status: 'resolved' }) });
+    expect(res.status).toBe(200);
+    const { id: eventId } = (await res.json()) as { id: string };
+    await stream.waitForCount(1);
+    expect(stream.events[0]).toMatchObject({ id: eventId, event: 'finding.status_changed' });
+    expect(JSON.parse(stream.events[0]!.data)).toEqual({ finding_id: finding!.id, old_status: 'open', new_status: 'resolved' });
+    const results = (await api(sim, `/api/scan/${id}/results`)).body.data as { id: string; status: string }[];
+    expect(results.map((r) => [r.id, r.status])).toEqual([
+      [finding!.id, 'resolved'],
+      [sim.scans()[0]!.findings[1]!.id, 'open'],
+    ]);
+    sim.setFindingStatus(finding!.id, 'reopened');
+    await stream.waitForCount(2);
+    expect(JSON.parse(stream.events[1]!.data)).toEqual({ finding_id: finding!.id, old_status: 'resolved', new_status: 'reopened' });
+  });
+
+  it('answers an unknown finding with 404 and a missing status with 400', async () => {
+    const sim = await start();
+    const unknown = await fetch(`${sim.url}/_sim/findings/f-nope/status`, { method: 'POST', body: JSON.stringify({ status: 'resolved' }) });
+    expect(unknown.status).toBe(404);
+    const id = sim.startScan({ findings: 1, queueMs: HELD });
+    sim.completeScan(id);
+    const bad = await fetch(`${sim.url}/_sim/findings/${sim.scans()[0]!.findings[0]!.id}/status`, { method: 'POST', body: '{}' });
+    expect(bad.status).toBe(400);
   });
 });
 

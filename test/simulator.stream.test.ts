@@ -137,6 +137,21 @@ describe('simulator stream: filters', () => {
     expect(ids(stream.events)).toEqual(['e1', 'e3', 'e4']);
   });
 
+  it('filters by the asset an event is about, though its documented data does not name it', async () => {
+    const sim = await start();
+    const stream = await connect(streamUrl(sim, { asset_id: 'a-1001' }));
+    sim.inject([
+      { type: 'scan.progress', data: { scan_id: 'sc-1', progress: 10, phase: 'discovery' }, assetId: 'a-1001', id: 'p1' },
+      { type: 'scan.progress', data: { scan_id: 'sc-2', progress: 10, phase: 'discovery' }, assetId: 'a-1002', id: 'p2' },
+      marker,
+    ]);
+    const id = sim.startScan({ assetId: 'a-1001', findings: 0, queueMs: 0, durationMs: 100 });
+    await stream.waitFor((got) => got.some((event) => event.event === 'scan.completed'));
+    const progress = stream.events.filter((event) => event.event === 'scan.progress').map((event) => JSON.parse(event.data) as Record<string, unknown>);
+    expect(progress.map((data) => data.scan_id)).toEqual(['sc-1', ...Array.from({ length: 6 }, () => id)]);
+    expect(progress.every((data) => !('asset_id' in data))).toBe(true);
+  });
+
   it('combines the type and asset filters', async () => {
     const sim = await start();
     const filtered = await connect(streamUrl(sim, { events: 'finding.new,scan.progress', asset_id: 'a-1001' }));

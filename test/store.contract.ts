@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Envelope } from '../src/pipeline/envelope.js';
+import type { FindingLimits, FindingState, FindingUpdate } from '../src/store/findings.js';
 import type { IngestItem, MalformedEvent, Store } from '../src/store/types.js';
 
 /** What a store made for the contract must honour, beside its consumer name. */
@@ -10,6 +11,8 @@ export interface ContractStoreOptions {
   readonly claimIdleMs?: number;
   /** How long an ingested id is remembered; the store's default when absent. */
   readonly dedupeWindowMs?: number;
+  /** How long and how many findings are remembered; the store's default when absent. */
+  readonly findings?: FindingLimits;
 }
 
 /** What sets one store apart from another in the contract. */
@@ -338,6 +341,112 @@ export function describeStoreContract(
       });
     });
 
+    describe('finding state', () => {
+      it('remembers a finding from its first event: its fields, status, when it was seen and where it went', async () => {
+        const s = await store();
+        const e1 = envelope(1);
+        await s.ingest('sub', [findingEvent(e1, 'f-1', { title: 'SQL Injection', severity: 'critical', originalSeverity: 'high', asset: { id: 'a1', name: 'api.example.com' } }, 'initial', 'open')]);
+        expect(await s.findings(['f-1', 'f-2'])).toEqual(
+          new Map([
+            [
+              'f-1',
+              {
+                title: 'SQL Injection',
+                severity: 'critical',
+                originalSeverity: 'high',
+                asset: { id: 'a1', name: 'api.example.com' },
+                status: 'open',
+                firstSeen: e1.receivedAt,
+                lastSeen: e1.receivedAt,
+                delivered: { splunk: ['siem'], jira: ['to-jira'] },
+              },
+            ],
+          ]),
+        );
+      });
+
+      it('merges each later event: a status change sets the status, a repeated finding.new does not reopen it, where it went adds up', async () => {
+        const s = await store();
+        const [e1, e2, e3] = [envelope(1), { ...envelope(2), receivedAt: envelope(2).receivedAt + 10 }, { ...envelope(3), receivedAt: envelope(3).receivedAt + 20 }];
+        await s.ingest('sub', [findingEvent(e1, 'f-1', { title: 'SQL Injection', severity: 'high' }, 'initial', 'open')]);
+        await s.ingest('sub', [findingEvent(e2, 'f-1', { severity: 'low' }, 'set', 'resolved', { slack: ['chat'] })]);
+        await s.ingest('sub', [findingEvent(e3, 'f-1', { title: 'SQL Injection (again)' }, 'initial', 'open', { jira: ['second-route'] })]);
+        expect((await s.findings(['f-1'])).get('f-1')).toEqual({
+          title: 'SQL Injection (again)',
+          severity: 'low',
+          status: 'resolved',
+          firstSeen: e1.receivedAt,
+          lastSeen: e3.receivedAt,
+          delivered: { splunk: ['siem'], jira: ['to-jira', 'second-route'], slack: ['chat'] },
+        });
+      });
+
+      it('applies the updates of one batch in order, a finding.new and its status change together', async () => {
+        const s = await store();
+        const [e1, e2] = [envelope(1), envelope(2)];
+        await s.ingest('sub', [findingEvent(e1, 'f-1', { title: 'XSS' }, 'initial', 'open'), findingEvent(e2, 'f-1', {}, 'set', 'false_positive')]);
+        expect((await s.findings(['f-1'])).get('f-1')).toMatchObject({ title: 'XSS', status: 'false_positive' });
+      });
+
+      it('changes nothing for a replayed event: its update is not applied again', async () => {
+        const s = await store();
+        const [e1, e2] = [envelope(1), envelope(2)];
+        await s.ingest('sub', [findingEvent(e1, 'f-1', { title: 'XSS' }, 'initial', 'open'), findingEvent(e2, 'f-1', {}, 'set', 'resolved')]);
+        // A replayed status change that had said "reopened" must not undo a later change either.
+        const replayed = findingEvent({ ...e1, receivedAt: e1.receivedAt + 1_000 }, 'f-1', { title: 'changed' }, 'set', 'reopened');
+        expect(await s.ingest('sub', [replayed])).toEqual({ appended: 0, duplicates: 1 });
+        expect((await s.findings(['f-1'])).get('f-1')).toMatchObject({ title: 'XSS', status: 'resolved', lastSeen: e2.receivedAt });
+      });
+
+      it('keeps findings across a restart', async () => {
+        const before = await store();
+        await before.ingest('sub', [findingEvent(envelope(1), 'f-1', { title: 'XSS' }, 'initial', 'open')]);
+        await before.close();
+        const after = await store();
+        expect((await after.findings(['f-1'])).get('f-1')).toMatchObject({ title: 'XSS', status: 'open' });
+      });
+
+      it('forgets a finding not seen within the retention; its next event starts it afresh', async () => {
+        const s = await store({ consumer: 'w1', findings: { retentionMs: 200, maxFindings: 100 } });
+        await s.ingest('sub', [findingEvent(envelope(1), 'f-1', { title: 'XSS' }, 'initial', 'open')]);
+        expect((await s.findings(['f-1'])).size).toBe(1);
+        await sleep(300);
+        expect((await s.findings(['f-1'])).size).toBe(0);
+        const e2 = envelope(2);
+        await s.ingest('sub', [findingEvent(e2, 'f-1', {}, 'set', 'resolved', { slack: ['chat'] })]);
+        expect((await s.findings(['f-1'])).get('f-1')).toEqual({ status: 'resolved', firstSeen: e2.receivedAt, lastSeen: e2.receivedAt, delivered: { slack: ['chat'] } });
+      });
+
+      it('keeps at most max_findings: the least recently seen go first', async () => {
+        const s = await store({ consumer: 'w1', findings: { retentionMs: 86_400_000, maxFindings: 3 } });
+        const at = Date.now();
+        const items = [1, 2, 3, 4, 5].map((n) => findingEvent({ ...envelope(n), receivedAt: at + n }, `f-${n}`, { title: `finding ${n}` }, 'initial', 'open'));
+        await s.ingest('sub', items.slice(0, 3));
+        // f-1 is seen again: f-2 and f-3 are the least recently seen now.
+        await s.ingest('sub', [findingEvent({ ...envelope(6), receivedAt: at + 6 }, 'f-1', {}, 'set', 'in_progress')]);
+        await s.ingest('sub', items.slice(3));
+        expect([...(await s.findings(['f-1', 'f-2', 'f-3', 'f-4', 'f-5'])).keys()].sort()).toEqual(['f-1', 'f-4', 'f-5']);
+      });
+
+      it.runIf(replicas)('is shared by replicas: what one ingests, another reads and merges into', async () => {
+        const [a, b] = [await store({ consumer: 'w1' }), await store({ consumer: 'w2' })];
+        await a.ingest('sub-a', [findingEvent(envelope(1), 'f-1', { title: 'XSS' }, 'initial', 'open')]);
+        expect((await b.findings(['f-1'])).get('f-1')).toMatchObject({ title: 'XSS' });
+        await b.ingest('sub-b', [findingEvent(envelope(2), 'f-1', {}, 'set', 'resolved', { slack: ['chat'] })]);
+        expect((await a.findings(['f-1'])).get('f-1')).toMatchObject({ title: 'XSS', status: 'resolved', delivered: { splunk: ['siem'], jira: ['to-jira'], slack: ['chat'] } });
+      });
+
+      it('ingests a 1,000-event batch of new findings quickly', async () => {
+        const s = await store();
+        await s.ingest('warm-up', [event(envelope(1))]);
+        const batch = envelopes(1_000, 10).map((e) => findingEvent(e, `f-${e.id}`, { title: 'XSS', severity: 'high' }, 'initial', 'open'));
+        const started = performance.now();
+        expect(await s.ingest('sub', batch)).toEqual({ appended: 1_000, duplicates: 0 });
+        expect(performance.now() - started).toBeLessThan(1_000);
+        expect((await s.findings(['f-e10', 'f-e1009'])).size).toBe(2);
+      });
+    });
+
     it('loses nothing across a restart', async () => {
       const before = await store({ consumer: 'w1' });
       const [e1, e2, e3] = [envelope(1), envelope(2), envelope(3)];
@@ -384,6 +493,22 @@ export function envelopes(count: number, from = 1): Envelope[] {
 
 export function event(envelope: Envelope, connectors: readonly string[] = ['splunk']): IngestItem {
   return { kind: 'event', envelope, connectors };
+}
+
+/**
+ * `envelope` as an event of finding `id` that leaves `fields` and `status` on it (`initial`: only
+ * when none is known), delivered to `delivered` (by default splunk by route siem, jira by to-jira).
+ */
+export function findingEvent(
+  envelope: Envelope,
+  id: string,
+  fields: Partial<Pick<FindingState, 'title' | 'severity' | 'originalSeverity' | 'asset'>>,
+  statusMode: FindingUpdate['statusMode'],
+  status: string,
+  delivered: Record<string, string[]> = { splunk: ['siem'], jira: ['to-jira'] },
+): IngestItem {
+  const state: FindingState = { ...fields, status, firstSeen: envelope.receivedAt, lastSeen: envelope.receivedAt, delivered };
+  return { kind: 'event', envelope, connectors: Object.keys(delivered), finding: { id, state, statusMode } };
 }
 
 /** Three events ingested for splunk, each dead-lettered at once; `newest` is the last one's dead letter. */

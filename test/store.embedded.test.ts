@@ -18,7 +18,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describeStoreContract(
   'embedded',
-  (options) => createEmbeddedStore({ path: dir, dedupeWindowMs: options.dedupeWindowMs }),
+  (options) => createEmbeddedStore({ path: dir, dedupeWindowMs: options.dedupeWindowMs, findings: options.findings }),
   async () => {},
   { replicas: false },
 );

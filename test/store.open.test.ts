@@ -27,6 +27,14 @@ describe('store config', () => {
     expect(() => storeOf('store: { max_backlog: "500" }')).toThrow(/not a backlog cap/);
   });
 
+  it('remembers findings for 90 days, at most 200,000, unless findings: says otherwise', () => {
+    expect(storeOf('').findings).toEqual({ retentionMs: 90 * 86_400_000, maxFindings: 200_000 });
+    expect(storeOf('findings: { retention: 30d, max_findings: 5000 }').findings).toEqual({ retentionMs: 30 * 86_400_000, maxFindings: 5_000 });
+    expect(() => storeOf('findings: { retention: 10s }')).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ path: 'findings.retention', line: 5, message: 'at least 1m' })] }),
+    );
+  });
+
   it('refuses redis_url together with the embedded store keys', () => {
     expect(() => storeOf('store: { redis_url: "redis://127.0.0.1:6379", path: ./data }')).toThrow(
       expect.objectContaining({ issues: [expect.objectContaining({ path: 'store.redis_url', message: expect.stringMatching(/set one or the other/) })] }),

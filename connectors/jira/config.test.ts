@@ -16,7 +16,6 @@ describe('jira options', () => {
       priority_map: { critical: 'Highest', high: 'High', medium: 'Medium', low: 'Low', info: 'Lowest' },
       labels: ['s4e'],
       comment_on_repeat: true,
-      resolved_statuses: ['resolved', 'fixed', 'closed', 'false_positive', 'accepted_risk', 'risk_accepted'],
       tls: { insecure_skip_verify: false },
     });
   });
@@ -27,7 +26,6 @@ describe('jira options', () => {
       priority_map: { critical: 'Blocker' },
       done_transition: 'Close Issue',
       reopen_transition: 'Reopen Issue',
-      resolved_statuses: ['Resolved', 'WONTFIX'],
       platform_url: 'https://app.s4e.io/findings/{finding_id}',
     });
     expect(options).toMatchObject({
@@ -36,7 +34,6 @@ describe('jira options', () => {
       priority_map: { critical: 'Blocker', high: 'High', info: 'Lowest' },
       done_transition: 'Close Issue',
       reopen_transition: 'Reopen Issue',
-      resolved_statuses: ['resolved', 'wontfix'],
       platform_url: 'https://app.s4e.io/findings/{finding_id}',
     });
   });
@@ -56,6 +53,11 @@ describe('jira options', () => {
     const result = jiraOptions.safeParse(input);
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(path);
+  });
+
+  it('says where resolved_statuses went: every connector\'s finding_status', () => {
+    const result = jiraOptions.safeParse({ ...cloud, resolved_statuses: ['resolved'] });
+    expect(result.error?.issues).toEqual([expect.objectContaining({ path: ['resolved_statuses'], message: expect.stringMatching(/finding_status\.close/) })]);
   });
 
   it('authenticates Cloud with Basic email:api_token and Data Center with a Bearer PAT; both are secrets', () => {

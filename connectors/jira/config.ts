@@ -7,9 +7,6 @@ const jiraName = z.string().trim().min(1);
 const label = z.string().regex(/^[^\s\u0000-\u001f\u007f-\u009f]{1,255}$/, 'a Jira label: no spaces or control characters, at most 255 characters');
 const httpUrl = z.url({ protocol: /^https?$/ });
 
-/** The `finding.status_changed` `new_status` values that close the issue. */
-const DEFAULT_RESOLVED_STATUSES = ['resolved', 'fixed', 'closed', 'false_positive', 'accepted_risk', 'risk_accepted'];
-
 /** Keys both deployments share. */
 const shared = z.object({
   /** Site base URL, e.g. `https://example.atlassian.net` (a context path such as `/jira` is kept). */
@@ -35,15 +32,12 @@ const shared = z.object({
   comment_on_repeat: z.boolean().default(true),
   /** Transition that closes an issue; unset: the first one offered whose target status is in the `done` category. */
   done_transition: jiraName.optional(),
-  /** Transition applied when a finding moves back to a status not in `resolved_statuses`; unset: a comment only. */
+  /** Transition applied when a finding moves to a status of `finding_status.reopen`; unset: a comment only. */
   reopen_transition: jiraName.optional(),
-  /**
-   * `new_status` values (case-insensitive) that close the issue. The default has both
-   * `accepted_risk` and `risk_accepted`: the platform's spelling is not documented.
-   */
+  /** Which statuses close and which reopen is every connector's `finding_status` now. */
   resolved_statuses: z
-    .array(z.string().trim().min(1).transform((s) => s.toLowerCase()))
-    .default(DEFAULT_RESOLVED_STATUSES),
+    .never({ error: 'resolved_statuses became finding_status: { close: [...], reopen: [...] }, a key every connector has: move the list to finding_status.close' })
+    .optional(),
   /** Link to the finding in the S4E console; `{finding_id}` is replaced by the URL-encoded id. */
   platform_url: httpUrl.optional(),
   tls: tlsOptions,

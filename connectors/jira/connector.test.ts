@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseJql, startJiraReceiver, type JiraReceiver, type JiraReceiverOptions } from '../../src/demo/jira-receiver.js';
 import { MASK } from '../../src/observability/redact.js';
 import type { Envelope } from '../../src/pipeline/envelope.js';
+import type { FindingStatusSets } from '../../src/pipeline/lifecycle.js';
 import { keyTag } from '../../src/store/redis/keys.js';
 import { createRedisStore } from '../../src/store/redis/redis-store.js';
 import { captureLogger, neverAborts } from '../../test/hec.helpers.js';
@@ -36,7 +37,7 @@ function connector(
   jira: JiraReceiver,
   deployment: Deployment,
   config: Record<string, unknown> = {},
-  context: { state?: ConnectorState; logger?: Logger } = {},
+  context: { state?: ConnectorState; logger?: Logger; findingStatus?: FindingStatusSets } = {},
 ): Connector {
   const credentials = deployment === 'cloud' ? { email: EMAIL, api_token: API_TOKEN } : { token: PAT };
   const options = jiraOptions.parse({ url: jira.url, deployment, project: 'SEC', ...credentials, ...config });
@@ -45,6 +46,7 @@ function connector(
     logger: context.logger ?? captureLogger().logger,
     batch: jiraPlugin.batchDefaults,
     state: context.state ?? new MemoryState(),
+    findingStatus: context.findingStatus,
   });
   cleanup.push(() => c.close());
   return c;
@@ -77,6 +79,7 @@ function event(type: string, data: Record<string, unknown>, severity = 'critical
 
 const newFinding = (findingId = 'f-91827', data: Record<string, unknown> = {}) =>
   event('finding.new', { finding_id: findingId, title: 'SQL Injection', severity: 'critical', cvss: 9.8, ...data });
+/** As the bridge delivers it: enriched with the finding's title (see src/pipeline/lifecycle.ts). */
 const statusChanged = (newStatus: string, findingId = 'f-91827') =>
   event('finding.status_changed', { finding_id: findingId, title: 'SQL Injection', old_status: 'open', new_status: newStatus });
 
@@ -243,7 +246,7 @@ describe('jira connector, Cloud (REST v3)', () => {
       expect(jira.issues()[0]!.comments).toHaveLength(1);
     });
 
-    it('by the configured done_transition (case-insensitive), for any of resolved_statuses', async () => {
+    it('by the configured done_transition (case-insensitive), for any status of finding_status.close', async () => {
       const jira = await receiver();
       const c = connector(jira, 'cloud', { done_transition: "won't do" });
       await deliverOne(c, newFinding());
@@ -275,6 +278,27 @@ describe('jira connector, Cloud (REST v3)', () => {
       const [first, second] = jira.issues();
       expect(first).toMatchObject({ status: 'Reopened', comments: [expect.anything(), expect.anything()] });
       expect(second).toMatchObject({ status: 'Done', comments: [expect.anything(), expect.anything()] });
+    });
+
+    it('to in_progress (neither closing nor reopening): a comment, the issue stays where it is', async () => {
+      const jira = await receiver();
+      const c = connector(jira, 'cloud', { reopen_transition: 'Reopen' });
+      await deliverOne(c, newFinding());
+      expect(await deliverOne(c, statusChanged('in_progress'))).toEqual(DELIVERED);
+      expect(jira.issues()[0]).toMatchObject({ status: 'To Do', comments: [expect.anything()] });
+      expect(jira.requests().filter((r) => r.path.endsWith('/transitions'))).toEqual([]);
+    });
+
+    it('closes and reopens on the statuses the connector\'s finding_status names', async () => {
+      const jira = await receiver();
+      const c = connector(jira, 'cloud', { reopen_transition: 'Reopen' }, { findingStatus: { close: ['fixed'], reopen: ['regressed'] } });
+      await deliverOne(c, newFinding());
+      await deliverOne(c, statusChanged('resolved'));
+      expect(jira.issues()[0]!.status).toBe('To Do');
+      await deliverOne(c, statusChanged('FIXED'));
+      expect(jira.issues()[0]!.status).toBe('Done');
+      await deliverOne(c, statusChanged('regressed'));
+      expect(jira.issues()[0]).toMatchObject({ status: 'Reopened', comments: [expect.anything(), expect.anything(), expect.anything()] });
     });
 
     it('for a finding without an issue: delivered as a no-op, logged at debug (a normal situation, not a warning)', async () => {
@@ -415,12 +439,12 @@ describe('jira connector, Data Center (REST v2)', () => {
     const c = connector(jira, 'datacenter');
     await deliverOne(c, newFinding());
     await deliverOne(c, newFinding());
-    expect(await deliverOne(c, statusChanged('closed'))).toEqual(DELIVERED);
+    expect(await deliverOne(c, statusChanged('resolved'))).toEqual(DELIVERED);
     const [issue] = jira.issues();
     expect(issue!.status).toBe('Done');
     expect(issue!.comments).toEqual([
       expect.stringMatching(/^S4E reported this finding again \\\(event evt\\-\d+, 2026\\-04\\-28T12:01:00\.000Z\\\)\.$/),
-      expect.stringMatching(/^S4E: finding status changed from open to closed \\\(event/),
+      expect.stringMatching(/^S4E: finding status changed from open to resolved \\\(event/),
     ]);
   });
 

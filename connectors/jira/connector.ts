@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Connector, ConnectorState, DeliveryOutcome } from '../types.js';
 import type { Envelope } from '../../src/pipeline/envelope.js';
 import type { Redactor } from '../../src/observability/redact.js';
+import { statusAction, type FindingStatusSets } from '../../src/pipeline/lifecycle.js';
 import { isSeverity } from '../../src/pipeline/severity.js';
 import type { JiraClient, JiraTransition } from './client.js';
 import type { JiraOptions } from './config.js';
@@ -28,7 +29,6 @@ export type JiraBehaviour = Pick<
   | 'comment_on_repeat'
   | 'done_transition'
   | 'reopen_transition'
-  | 'resolved_statuses'
   | 'platform_url'
 >;
 
@@ -40,6 +40,8 @@ export interface JiraConnectorParts {
   readonly logger: Logger;
   /** Masks the credentials in every reason and response that leaves the connector. */
   readonly redact: Redactor;
+  /** The connector's `finding_status`: which status changes close the issue and which reopen it. */
+  readonly findingStatus: FindingStatusSets;
 }
 
 const DELIVERED: DeliveryOutcome = { status: 'delivered' };
@@ -56,17 +58,14 @@ interface Lock {
 
 /**
  * One issue per finding. `finding.new` opens it (or comments when it exists already);
- * `finding.status_changed` closes it, or reopens / comments on it. Every other event type is
- * delivered as a no-op. Each event is one conversation with Jira under a per-finding lock held
- * in the shared state, so that concurrent deliveries and replicas never both create: Cloud's
- * search is eventually consistent and cannot be relied on to see an issue made a moment ago.
+ * `finding.status_changed` closes it, reopens it or comments on it, as `finding_status` says.
+ * Every other event type is delivered as a no-op. Each event is one conversation with Jira
+ * under a per-finding lock held in the shared state, so that concurrent deliveries and replicas
+ * never both create: Cloud's search is eventually consistent and cannot be relied on to see an
+ * issue made a moment ago.
  */
 export class JiraConnector implements Connector {
-  readonly #resolved: ReadonlySet<string>;
-
-  constructor(private readonly parts: JiraConnectorParts) {
-    this.#resolved = new Set(parts.options.resolved_statuses);
-  }
+  constructor(private readonly parts: JiraConnectorParts) {}
 
   async deliver(batch: readonly Envelope[], signal: AbortSignal): Promise<DeliveryOutcome[]> {
     const outcomes: DeliveryOutcome[] = [];
@@ -171,7 +170,14 @@ export class JiraConnector implements Connector {
       this.parts.logger.debug({ finding: finding.id, status: finding.newStatus }, 'status change for a finding without an issue: ignored');
       return DELIVERED;
     }
-    return this.#resolved.has(finding.newStatus!) ? this.#close(key, finding, envelope, signal) : this.#reopen(key, finding, envelope, signal);
+    switch (statusAction(this.parts.findingStatus, finding.newStatus)) {
+      case 'close':
+        return this.#close(key, finding, envelope, signal);
+      case 'reopen':
+        return this.#reopen(key, finding, envelope, signal);
+      case 'comment':
+        return this.#note(key, finding, envelope, signal);
+    }
   }
 
   async #close(key: string, finding: Finding, envelope: Envelope, signal: AbortSignal): Promise<DeliveryOutcome> {
@@ -194,13 +200,20 @@ export class JiraConnector implements Connector {
     return DELIVERED;
   }
 
-  /** A status outside `resolved_statuses`: `reopen_transition` when the workflow offers it now, a comment always. */
+  /** A status of `finding_status.reopen`: `reopen_transition` when the workflow offers it now, a comment always. */
   async #reopen(key: string, finding: Finding, envelope: Envelope, signal: AbortSignal): Promise<DeliveryOutcome> {
     const { client, options, logger } = this.parts;
     const chosen = options.reopen_transition ? byName(await client.transitions(key, signal), options.reopen_transition) : undefined;
     await client.addComment(key, statusComment(finding, envelope), signal);
     if (chosen) await client.transition(key, chosen.id, signal);
-    logger.info({ finding: finding.id, issue: key, status: finding.newStatus, transition: chosen?.name }, 'finding status noted on issue');
+    logger.info({ finding: finding.id, issue: key, status: finding.newStatus, transition: chosen?.name }, chosen ? 'issue reopened' : 'finding reopened: noted on the issue');
+    return DELIVERED;
+  }
+
+  /** Any other status (e.g. `in_progress`): a comment, the issue stays as it is. */
+  async #note(key: string, finding: Finding, envelope: Envelope, signal: AbortSignal): Promise<DeliveryOutcome> {
+    await this.parts.client.addComment(key, statusComment(finding, envelope), signal);
+    this.parts.logger.info({ finding: finding.id, issue: key, status: finding.newStatus }, 'finding status noted on issue');
     return DELIVERED;
   }
 

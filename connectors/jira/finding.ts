@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Envelope } from '../../src/pipeline/envelope.js';
 
 /** The event types the connector acts on; every other type is a no-op. */
-export const FINDING_NEW = 'finding.new';
-export const FINDING_STATUS_CHANGED = 'finding.status_changed';
+export { FINDING_NEW, FINDING_STATUS_CHANGED } from '../../src/pipeline/lifecycle.js';
 
 /** What a finding event says, read defensively: any field but the id may be missing. */
 export interface Finding {

@@ -1,5 +1,6 @@
 import type { ConnectorPlugin } from '../types.js';
 import { createRedactor } from '../../src/observability/redact.js';
+import { DEFAULT_FINDING_STATUS } from '../../src/pipeline/lifecycle.js';
 import { JiraClient } from './client.js';
 import { authorizationOf, jiraOptions, secretsOf, type JiraOptions } from './config.js';
 import { JiraConnector } from './connector.js';
@@ -8,7 +9,8 @@ export { jiraOptions, type JiraOptions } from './config.js';
 
 /**
  * Jira Cloud (REST v3) or Data Center (REST v2): one issue per finding, opened on
- * `finding.new`, closed or reopened on `finding.status_changed`; other event types are no-ops.
+ * `finding.new`, closed, reopened or commented on `finding.status_changed` (the connector's
+ * `finding_status`); other event types are no-ops.
  */
 export const jiraPlugin: ConnectorPlugin<JiraOptions> = {
   type: 'jira',
@@ -32,6 +34,6 @@ export const jiraPlugin: ConnectorPlugin<JiraOptions> = {
       proxy: context.proxy,
       redact,
     });
-    return new JiraConnector({ client, state: context.state, options, logger: context.logger, redact });
+    return new JiraConnector({ client, state: context.state, options, logger: context.logger, redact, findingStatus: context.findingStatus ?? DEFAULT_FINDING_STATUS });
   },
 };

@@ -76,6 +76,15 @@ describe('Slack message', () => {
     expect(slackMessageError(m)).toBeUndefined();
   });
 
+  it('a status change says which, told with its finding\'s title when the bridge knew it', () => {
+    const resolved = encode(finding({ type: 'finding.status_changed', enriched: true }, { old_status: 'open', new_status: 'resolved' }));
+    expect(header(resolved)).toBe('🔴 SQL Injection: open → resolved');
+    expect(resolved.text).toBe('[CRITICAL] SQL Injection: open → resolved on api.example.com');
+    expect(fields(resolved)).toEqual(expect.arrayContaining(['*Status*\nresolved', '*Previous status*\nopen']));
+    const unknown = encode({ ...finding({ type: 'finding.status_changed', severity: undefined, asset: undefined, enriched: false }), data: { finding_id: 'f-404', old_status: 'open', new_status: 'resolved' } });
+    expect(header(unknown)).toBe('🔘 Finding f-404: open → resolved');
+  });
+
   it('one colour and emoji per severity, grey for none', () => {
     const styles = SEVERITIES.map((severity) => {
       const m = encode(finding({ severity }));

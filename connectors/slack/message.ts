@@ -94,7 +94,7 @@ function composeMessage(envelope: Envelope, options: SlackMessageOptions, scale:
   const { data, severity } = envelope;
   const style = severity !== undefined && isSeverity(severity) ? STYLES[severity] : UNRATED;
   const digest = envelope.type === 'digest' ? digestOf(data) : undefined;
-  const title = digest?.title ?? stringValue(data.title) ?? describeType(envelope.type);
+  const title = digest?.title ?? statusTitle(envelope) ?? stringValue(data.title) ?? describeType(envelope.type);
   const body = digest?.body ?? stringValue(data.description) ?? stringValue(data.message);
   const asset = envelope.asset?.name ?? envelope.asset?.id;
   const mention = options.mention ? `${options.mention} ` : '';
@@ -177,6 +177,18 @@ function platformLink(platformUrl: string, data: Envelope['data']): string | und
   // `|` would end the URL part of the link; encodeURIComponent already took it out of the id.
   const href = escapeMrkdwn(`${platformUrl}/${target.path}/${encodeURIComponent(target.id)}`).replace(/\|/g, '%7C');
   return `<${href}|Open ${target.noun} in S4E>`;
+}
+
+/**
+ * A status change says so first: `SQL Injection: open → resolved` (told with its finding's title,
+ * see src/pipeline/lifecycle.ts), else `Finding f-1: open → resolved`; not the finding's alert again.
+ */
+function statusTitle({ type, data }: Envelope): string | undefined {
+  const status = stringValue(data.new_status);
+  if (type !== 'finding.status_changed' || status === undefined) return undefined;
+  const finding = stringValue(data.title) ?? `Finding ${idValue(data.finding_id) ?? '(no id)'}`;
+  const from = stringValue(data.old_status);
+  return `${finding}: ${from ? `${from} → ` : ''}${status}`;
 }
 
 /** `finding.status_changed` → `Finding status changed`. */

@@ -43,6 +43,7 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
         rules_fired: envelope.rulesFired,
         asset: envelope.asset,
         subscription: envelope.subscription,
+        enriched: envelope.enriched,
         data: envelope.data,
       };
       for (const { name, keys } of paths) {
@@ -61,7 +62,9 @@ export function createHecEncoder(options: HecEncoderOptions): HecEncoder {
     if (originalSeverity !== undefined) json += `,"original_severity":${jsonString(originalSeverity)}`;
     if (envelope.rulesFired !== undefined) json += `,"rules_fired":${JSON.stringify(envelope.rulesFired)}`;
     if (envelope.asset !== undefined) json += `,"asset":${JSON.stringify(envelope.asset)}`;
-    return `${json},"subscription":${jsonString(envelope.subscription)},"data":${dataJsonOf(envelope)}}}`;
+    json += `,"subscription":${jsonString(envelope.subscription)}`;
+    if (envelope.enriched !== undefined) json += `,"enriched":${envelope.enriched}`;
+    return `${json},"data":${dataJsonOf(envelope)}}}`;
   };
 }
 

@@ -148,6 +148,7 @@ program
   .addOption(new Option('--tier <tier>', 'connection limit of this tier').choices(['standard', 'premium', 'enterprise']).default('standard'))
   .addOption(durationOption('--heartbeat <duration>', 'heartbeat interval', 30_000))
   .addOption(durationOption('--replay-window <duration>', 'how long events stay replayable', 300_000))
+  .option('--assumed-fields', 'an assumption: also send fields the documents do not list (timestamps, CVSS, a status change\'s finding fields…)', false)
   .addHelpText('after', '\nControl endpoints (POST /_sim/events and others, no authentication): README, "The simulator".')
   .action(simulateCommand);
 

@@ -47,9 +47,18 @@ export const backfill = z
     timeout: positive.default(30_000),
     /** Retries of a 5xx or network error (the SDK's default). */
     retries: z.number().int().min(0).max(10).default(3),
+    /** Scans finished this long before a gap are read too, for their findings' statuses (0: not). */
+    status_lookback: duration.default(7 * 86_400_000),
   })
-  .default({ enabled: true, seen_retention: 86_400_000, delay: 5_000, timeout: 30_000, retries: 3 })
-  .transform((b) => ({ enabled: b.enabled, seenRetentionMs: b.seen_retention, delayMs: b.delay, timeoutMs: b.timeout, retries: b.retries }));
+  .default({ enabled: true, seen_retention: 86_400_000, delay: 5_000, timeout: 30_000, retries: 3, status_lookback: 7 * 86_400_000 })
+  .transform((b) => ({
+    enabled: b.enabled,
+    seenRetentionMs: b.seen_retention,
+    delayMs: b.delay,
+    timeoutMs: b.timeout,
+    retries: b.retries,
+    statusLookbackMs: b.status_lookback,
+  }));
 
 export type CoordinationConfig = z.output<typeof coordination>;
 export type ScanProgressConfig = NonNullable<z.output<typeof scanProgress>>;

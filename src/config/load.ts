@@ -5,10 +5,12 @@ import { connectorPlugins, findPlugin } from '../../connectors/index.js';
 import type { ConnectorPlugin } from '../../connectors/types.js';
 import { environmentProxies, proxySecrets, type ProxySetting } from '../delivery/dispatcher.js';
 import { DEFAULT_CIRCUIT, DEFAULT_DELIVERY, type BatchOptions, type DeliveryOptions } from '../delivery/options.js';
-import { mergeAdvice } from '../planner/plan.js';
+import { DEFAULT_FINDING_STATUS, FINDING_NEW, FINDING_STATUS_CHANGED, type FindingStatusSets } from '../pipeline/lifecycle.js';
+import { demandOf, followsFindings, mergeAdvice } from '../planner/plan.js';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
 import { checkEventTypes } from './event-types.js';
 import { maskInjected, type InjectedScalar } from './injected.js';
+import { checkFieldTypes } from './field-types.js';
 import { interpolate } from './interpolate.js';
 import { issueMessages, type IssueMessages } from './issue-messages.js';
 import { checkRules } from './rules.js';
@@ -24,12 +26,16 @@ export interface ConnectorConfig {
   readonly delivery: DeliveryOptions;
   /** HTTP connectors: the connector's `proxy`, else the config's; absent: the environment's. */
   readonly proxy?: ProxySetting;
+  /** Which status changes close and which reopen what the connector opened for a finding. */
+  readonly findingStatus: FindingStatusSets;
 }
 
 export interface BridgeConfig extends Omit<RawConfig, 'connectors'> {
   readonly connectors: readonly ConnectorConfig[];
   /** Every secret value in the config (API key, tokens, injected values): masked everywhere. */
   readonly secrets: readonly string[];
+  /** What is valid but surely not meant (a test that can never hold on its field's type): `validate` and `run` say it. */
+  readonly warnings: readonly ConfigIssue[];
   readonly file: string;
 }
 
@@ -110,6 +116,9 @@ function validate(doc: Document, at: Locate, file: string, injected: readonly In
   const acceptsDigest = (connector: string) => connectors.find((c) => c.name === connector)?.plugin.acceptsDigest === true;
   checkRules(config, acceptsDigest, (path, message) => issues.push(at(path, message)));
   if (issues.length > 0) throw new ConfigError(file, issues);
+  const warnings: ConfigIssue[] = [];
+  checkFieldTypes(raw, (path, message) => warnings.push(at(path, message)));
+  checkStatusChangesSubscribed(config, (path, message) => warnings.push(at(path, message)));
 
   const secrets = new Set<string>([config.source.apiKey, ...injected.flatMap((s) => s.values)]);
   if (config.server.token) secrets.add(config.server.token);
@@ -122,7 +131,7 @@ function validate(doc: Document, at: Locate, file: string, injected: readonly In
     if (password) secrets.add(decodeURIComponent(password));
   }
   for (const secret of secrets) loadedSecrets.add(secret);
-  return { ...config, connectors, secrets: [...secrets], file };
+  return { ...config, connectors, secrets: [...secrets], warnings, file };
 }
 
 /** `onKey`: point at the key itself (an unknown key), not at its value. */
@@ -224,7 +233,7 @@ function buildConnector(name: string, value: unknown, defaultProxy: string | und
     issues.push(...zodIssues(options.error, path, at, messages, COMMON_CONNECTOR_KEYS));
     return undefined;
   }
-  const { batch = {}, delivery = {}, proxy = defaultProxy } = common.data;
+  const { batch = {}, delivery = {}, proxy = defaultProxy, finding_status: findingStatus = DEFAULT_FINDING_STATUS } = common.data;
   const { retry = {}, circuit = {} } = delivery;
   const defaults = plugin.deliveryDefaults ?? {};
   const rateLimit = delivery.rate_limit ? { max: delivery.rate_limit.max, perMs: delivery.rate_limit.per } : defaults.rateLimit;
@@ -254,6 +263,7 @@ function buildConnector(name: string, value: unknown, defaultProxy: string | und
         authRetryMs: delivery.auth_retry ?? DEFAULT_CIRCUIT.authRetryMs,
       },
     },
+    findingStatus,
   };
 }
 
@@ -291,6 +301,17 @@ function checkReferences(config: RawConfig, at: Locate, issues: ConfigIssue[]): 
   if (config.source.reconnect.initialDelayMs > config.source.reconnect.maxDelayMs) {
     issues.push(at(['source', 'reconnect', 'initial_delay'], 'initial_delay is longer than max_delay'));
   }
+}
+
+/**
+ * A route whose findings' status changes follow them needs finding.status_changed on a
+ * subscription; the planner adds it, explicit subscriptions may lack it.
+ */
+function checkStatusChangesSubscribed(config: RawConfig, warn: (path: Path, message: string) => void): void {
+  if (config.subscriptionsPlanned || config.subscriptions.some((s) => s.events === undefined || s.events.includes(FINDING_STATUS_CHANGED))) return;
+  const route = config.routes.findIndex((r) => followsFindings(r) && (demandOf([r]).events ?? [FINDING_NEW]).includes(FINDING_NEW));
+  if (route < 0) return;
+  warn(['subscriptions'], `route ${config.routes[route]!.name} delivers finding.new, and the findings' status changes follow it (send_resolved), but no subscription receives finding.status_changed: add it beside finding.new`);
 }
 
 function safeUrl(text: string): URL | undefined {

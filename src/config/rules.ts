@@ -18,8 +18,8 @@ import { duration } from './units.js';
  * One value or a list of them: `events: finding.new` or `events: [finding.new, scan.failed]`.
  * A union, not a preprocess, so that the JSON Schema takes both forms.
  */
-function oneOrMore<T extends z.ZodType<string>>(item: T) {
-  return z.union([item, z.array(item).min(1)]).transform((value): z.output<T>[] => (Array.isArray(value) ? value : [value]));
+function oneOrMore<T extends z.ZodType>(item: T) {
+  return z.union([item, z.array(item).min(1)]).transform((value): z.output<T>[] => (Array.isArray(value) ? (value as z.output<T>[]) : [value as z.output<T>]));
 }
 
 const fieldPath = z.string().regex(/^[A-Za-z_][\w-]*(\.[\w-]+)*$/, 'a dotted field path, e.g. data.cvss or asset.name');
@@ -37,6 +37,7 @@ const regex = z.string().transform((source, ctx) => {
 });
 
 const COMPARISONS = ['>', '>=', '<', '<='] as const;
+const LIST_TESTS = ['any_of', 'all_of'] as const;
 
 /** `where:` tests by name; a bare value or list is one of them (below). */
 const namedTests = z
@@ -50,18 +51,23 @@ const namedTests = z
     '>=': number.optional(),
     '<': number.optional(),
     '<=': number.optional(),
+    contains: scalar.optional(),
+    any_of: z.array(scalar).min(1).optional(),
+    all_of: z.array(scalar).min(1).optional(),
+    not: z.lazy(() => fieldTests).optional(),
   })
   .refine((t) => Object.keys(t).length > 0, {
-    message: `give a test: equals, in, glob, regex, exists, ${COMPARISONS.map((c) => `"${c}"`).join(', ')}`,
+    message: `give a test: equals, in, glob, regex, exists, ${COMPARISONS.map((c) => `"${c}"`).join(', ')}, contains, any_of, all_of, not`,
     // An unknown key is reported as such, not also as a missing test.
     when: (payload) => payload.issues.length === 0,
   });
 
 /**
  * The tests of one `where:` path, all of which must hold. A bare value is `equals`, a bare
- * list is `in`: `data.status: open`, `data.status: [open, reopened]`.
+ * list is `in`: `data.status: open`, `data.status: [open, reopened]`. `contains`, `any_of` and
+ * `all_of` test a list (`data.tags: { any_of: [pci, hipaa] }`); `not` negates tests.
  */
-const fieldTests = z
+const fieldTests: z.ZodType<FieldTest[]> = z
   .union([
     namedTests,
     z.array(scalar).min(1).transform((values): z.output<typeof namedTests> => ({ in: values })),
@@ -74,6 +80,9 @@ const fieldTests = z
     ...(t.regex ? [{ op: 'regex' as const, ...t.regex }] : []),
     ...(t.exists !== undefined ? [{ op: 'exists' as const, value: t.exists }] : []),
     ...COMPARISONS.flatMap((op) => (t[op] !== undefined ? [{ op, value: t[op] }] : [])),
+    ...(t.contains !== undefined ? [{ op: 'contains' as const, value: t.contains }] : []),
+    ...LIST_TESTS.flatMap((op) => (t[op] ? [{ op, values: t[op] }] : [])),
+    ...(t.not ? [{ op: 'not' as const, tests: t.not }] : []),
   ]);
 
 /**
@@ -172,11 +181,16 @@ export const route = z
     dedupe: z.strictObject({ key: template(), window }).optional(),
     /** Events are held and delivered as one `digest` event per window, or as soon as max_events are held. */
     digest: z.strictObject({ window, max_events: z.number().int().min(1).max(1_000).default(50) }).optional(),
+    /**
+     * A finding's status changes follow it to the connectors this route delivered it to, even
+     * where the route no longer matches them (default); false: only where it does.
+     */
+    send_resolved: z.boolean().optional(),
   })
   .superRefine((r, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (r.drop) {
-      for (const key of ['to', 'dedupe', 'digest'] as const) if (r[key] !== undefined) issue(key, 'a drop route delivers nothing: remove it, or drop: true');
+      for (const key of ['to', 'dedupe', 'digest', 'send_resolved'] as const) if (r[key] !== undefined) issue(key, 'a drop route delivers nothing: remove it, or drop: true');
     } else {
       if (r.to === undefined) issue('to', 'required: the connectors to deliver to (or drop: true to silence)');
       if (r.until !== undefined) issue('until', 'only a silence (drop: true) expires');
@@ -188,30 +202,38 @@ export const route = z
     to: r.to ?? [],
     continue: r.continue,
     drop: r.drop,
+    sendResolved: r.send_resolved ?? true,
     ...(r.until !== undefined && { until: Date.parse(r.until) }),
     ...(r.dedupe && { dedupe: { key: r.dedupe.key, windowMs: r.dedupe.window } }),
     ...(r.digest && { digest: { windowMs: r.digest.window, maxEvents: r.digest.max_events } }),
   }));
+
+const testEvent = z.strictObject({
+  type: z.string().min(1),
+  id: z.string().min(1).default('test'),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
 
 /** `tests:`, run by `s4e-bridge test`: an event and what the rules must make of it. */
 export const ruleTest = z.strictObject({
   name: z.string().min(1),
   /** The time the routes are evaluated at (silences expire); now when absent. */
   at: z.iso.datetime({ offset: true, error: 'an ISO-8601 time with its zone' }).transform(Date.parse).optional(),
-  event: z.strictObject({
-    type: z.string().min(1),
-    id: z.string().min(1).default('test'),
-    data: z.record(z.string(), z.unknown()).default({}),
-  }),
+  /** Events routed first, in order: what a status change is then told with, and where it follows its finding. */
+  after: oneOrMore(testEvent).optional(),
+  event: testEvent,
   expect: z
     .strictObject({
       severity: z.string().transform((s) => s.toLowerCase()).optional(),
       /** Routes that must match (drop routes included). */
       routes: z.array(z.string()).optional(),
       not_routes: z.array(z.string()).optional(),
+      /** Connectors the event must reach (by its routes, or following its finding), and must not. */
+      connectors: z.array(z.string()).optional(),
+      not_connectors: z.array(z.string()).optional(),
     })
-    .refine((e) => Object.keys(e).length > 0, 'expect at least one of severity, routes, not_routes')
-    .transform((e) => ({ severity: e.severity, routes: e.routes ?? [], notRoutes: e.not_routes ?? [] })),
+    .refine((e) => Object.keys(e).length > 0, 'expect at least one of severity, routes, not_routes, connectors, not_connectors')
+    .transform((e) => ({ severity: e.severity, routes: e.routes ?? [], notRoutes: e.not_routes ?? [], connectors: e.connectors ?? [], notConnectors: e.not_connectors ?? [] })),
 });
 
 export type SeverityRuleConfig = z.output<typeof severityRule>;
@@ -219,7 +241,7 @@ export type SeverityDefaultConfig = z.output<typeof severityDefaults>[number];
 export type RouteConfig = z.output<typeof route>;
 export type RuleTestConfig = z.output<typeof ruleTest>;
 
-/** Checks across sections: tests name real routes, digests go to connectors that take them. */
+/** Checks across sections: tests name real routes and connectors, digests go to connectors that take them. */
 export function checkRules(
   config: { readonly connectors: Readonly<Record<string, unknown>>; readonly routes: readonly RouteConfig[]; readonly tests: readonly RuleTestConfig[] },
   acceptsDigest: (connector: string) => boolean,
@@ -227,9 +249,11 @@ export function checkRules(
 ): void {
   const routeNames = new Set(config.routes.map((r) => r.name));
   config.tests.forEach((test, i) => {
-    for (const key of ['routes', 'not_routes'] as const) {
-      (key === 'routes' ? test.expect.routes : test.expect.notRoutes).forEach((name, j) => {
-        if (!routeNames.has(name)) report(['tests', i, 'expect', key, j], `no route named "${name}"`);
+    const named = { routes: test.expect.routes, not_routes: test.expect.notRoutes, connectors: test.expect.connectors, not_connectors: test.expect.notConnectors };
+    for (const [key, names] of Object.entries(named)) {
+      const known = key.endsWith('routes') ? (name: string) => routeNames.has(name) : (name: string) => name in config.connectors;
+      names.forEach((name, j) => {
+        if (!known(name)) report(['tests', i, 'expect', key, j], `no ${key.endsWith('routes') ? 'route' : 'connector'} named "${name}"`);
       });
     }
   });

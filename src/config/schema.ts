@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { planSubscriptions } from '../planner/plan.js';
+import { DEFAULT_FINDING_STATUS } from '../pipeline/lifecycle.js';
+import { FINDING_DEFAULTS } from '../store/findings.js';
 import { backfill, coordination, scanProgress } from './budget-schema.js';
 import { defaultHostName, exactEventType, isLoopbackHost, name } from './primitives.js';
 import { route, ruleTest, severityDefaults, severityRule } from './rules.js';
@@ -119,6 +121,17 @@ const store = z
     claimIdleMs: s.claim_idle,
   }));
 
+/** What the stores remember of each finding (src/store/findings.ts), for status changes that name only its id. */
+const findings = z
+  .strictObject({
+    /** How long after it was last seen. */
+    retention: duration.refine((ms) => ms >= 60_000, 'at least 1m').default(FINDING_DEFAULTS.retentionMs),
+    /** How many at most: the least recently seen go first. */
+    max_findings: z.number().int().min(1).default(FINDING_DEFAULTS.maxFindings),
+  })
+  .default({ retention: FINDING_DEFAULTS.retentionMs, max_findings: FINDING_DEFAULTS.maxFindings })
+  .transform((f) => ({ retentionMs: f.retention, maxFindings: f.max_findings }));
+
 const subscription = z
   .strictObject({
     name,
@@ -127,9 +140,20 @@ const subscription = z
   })
   .transform((s) => ({ name: s.name, events: s.events, assetId: s.asset_id }));
 
+/** `new_status` values, compared lower-cased. */
+const statuses = z.array(z.string().trim().min(1).transform((s) => s.toLowerCase()));
+
 /** Keys every connector has, whatever its type; the rest belongs to the connector's schema. */
 export const connectorCommon = z.strictObject({
   type: z.string(),
+  /** Which finding.status_changed `new_status` values close what the connector opened for the finding, which reopen it; any other is a comment. */
+  finding_status: z
+    .strictObject({ close: statuses.default(() => [...DEFAULT_FINDING_STATUS.close]), reopen: statuses.default(() => [...DEFAULT_FINDING_STATUS.reopen]) })
+    .superRefine((sets, ctx) => {
+      const both = sets.reopen.filter((status) => sets.close.includes(status));
+      if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['reopen'], message: `${both.join(', ')} cannot both close and reopen` });
+    })
+    .optional(),
   batch: z
     .strictObject({ max_events: z.number().int().min(1).max(100_000).optional(), max_bytes: size.optional(), max_delay: duration.optional() })
     .optional(),
@@ -221,10 +245,13 @@ export const configSchema = z
     backfill,
     /** The default egress proxy of the platform connection and every HTTP connector; else HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
     proxy: proxyUrl.optional(),
+    findings,
   })
-  .transform(({ severity_defaults, severity_rules, scan_progress, subscriptions, ...config }) => ({
+  .transform(({ severity_defaults, severity_rules, scan_progress, subscriptions, store, findings, ...config }) => ({
     ...config,
     source: { ...config.source, proxy: config.source.proxy ?? config.proxy },
+    // The stores keep the findings' state: its limits travel with the store's settings.
+    store: { ...store, findings },
     // Without `subscriptions:`, the fewest that carry what the routes (and following scans) need.
     subscriptions: subscriptions ?? planSubscriptions(config.routes, scan_progress ? ['scan.created'] : [], config.source.extraEventTypes),
     subscriptionsPlanned: subscriptions === undefined,

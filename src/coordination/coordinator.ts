@@ -190,7 +190,9 @@ export class Coordinator {
         client,
         findings: store.coordination().seen(SEEN_FINDINGS),
         scans: store.coordination().seen(SEEN_SCANS),
+        known: (ids) => store.findings(ids),
         retentionMs: config.backfill.seenRetentionMs,
+        statusLookbackMs: config.backfill.statusLookbackMs,
         ingest: (batch) => this.#hooks!.ingest(BACKFILL_SUBSCRIPTION, batch),
         logger: this.#log,
       });

@@ -50,8 +50,9 @@ routes:
   - name: critical-findings-to-slack
     match: { events: [finding.new], min_severity: critical }
     to: [slack]
+  # A ticket per serious finding; its status changes follow it there (resolved closes it).
   - name: serious-findings-to-jira
-    match: { events: [finding.new, finding.status_changed], min_severity: high }
+    match: { events: finding.new, min_severity: high }
     to: [jira]
 `;
 }

@@ -32,6 +32,8 @@ export interface HecEventBody {
   readonly severity?: string;
   readonly asset?: { readonly id?: string; readonly name?: string };
   readonly subscription: string;
+  /** Status changes: told from the finding's stored state, or not. */
+  readonly enriched?: boolean;
   readonly data: Readonly<Record<string, unknown>>;
 }
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHecReceiver } from './hec-receiver.js';
-import { startJiraReceiver } from './jira-receiver.js';
+import { startJiraReceiver, type JiraIssueRecord } from './jira-receiver.js';
 import { startSlackReceiver } from './slack-receiver.js';
 import { startSyslogReceiver } from './syslog-receiver.js';
 
@@ -19,6 +19,8 @@ export interface DemoReceivers {
   readonly jiraUrl: string;
   /** What each connector's receiver holds now, by connector name, and the file it writes. */
   counts(): { readonly connector: string; readonly received: number; readonly file: string }[];
+  /** The Jira receiver's issues. */
+  jiraIssues(): JiraIssueRecord[];
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startDemoReceivers(dir: string): Promise<DemoReceivers> {
       { connector: 'slack', received: slack.messages().length, file: files.slack },
       { connector: 'jira', received: jira.issues().length, file: files.jira },
     ],
+    jiraIssues: () => jira.issues(),
     close: async () => {
       await Promise.all([hec.close(), syslog.close(), slack.close(), jira.close()]);
     },

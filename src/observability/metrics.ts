@@ -29,6 +29,8 @@ export interface MetricsSummary {
   readonly duplicates: number;
   /** Events each route matched. */
   readonly routedByRoute: ReadonlyMap<string, number>;
+  /** Status changes each connector got by following their finding, beyond the routes. */
+  readonly followedByConnector: ReadonlyMap<string, number>;
   /** Per connector: events delivered and dead-lettered. */
   readonly byConnector: ReadonlyMap<string, { readonly delivered: number; readonly deadLettered: number }>;
 }
@@ -53,6 +55,8 @@ export class BridgeMetrics {
   readonly #malformed: Counter<'subscription'>;
   readonly #duplicates: Counter<'subscription'>;
   readonly #routed: Counter<'route'>;
+  readonly #unenriched: Counter<'subscription'>;
+  readonly #followed: Counter<'connector'>;
   readonly #deliveries: Counter<'connector' | 'outcome'>;
   readonly #latency: BatchHistogram;
   readonly #reconnects: Counter<'subscription' | 'reason'>;
@@ -78,6 +82,18 @@ export class BridgeMetrics {
     this.#malformed = new Counter({ name: 's4e_bridge_events_malformed_total', help: 'Events that could not be decoded, set aside.', labelNames: ['subscription'], registers });
     this.#duplicates = new Counter({ name: 's4e_bridge_events_duplicate_total', help: 'Replayed events already ingested, skipped.', labelNames: ['subscription'], registers });
     this.#routed = new Counter({ name: 's4e_bridge_events_routed_total', help: 'Events matched by each route.', labelNames: ['route'], registers });
+    this.#unenriched = new Counter({
+      name: 's4e_bridge_status_changes_unenriched_total',
+      help: 'finding.status_changed events about a finding the bridge does not know (never seen, or past findings.retention), delivered as they came.',
+      labelNames: ['subscription'],
+      registers,
+    });
+    this.#followed = new Counter({
+      name: 's4e_bridge_status_changes_followed_total',
+      help: 'Status changes sent to a connector because it received the finding (send_resolved), where no route sent them.',
+      labelNames: ['connector'],
+      registers,
+    });
     this.#deliveries = new Counter({
       name: 's4e_bridge_deliveries_total',
       help: 'Delivery outcomes by connector: delivered and dead_lettered count events, retried counts batch attempts to be retried.',
@@ -100,6 +116,7 @@ export class BridgeMetrics {
       this.#malformed.inc({ subscription }, 0);
       this.#duplicates.inc({ subscription }, 0);
       this.#gaps.inc({ subscription }, 0);
+      this.#unenriched.inc({ subscription }, 0);
     }
     for (const connector of options.connectors) {
       for (const outcome of OUTCOMES) this.#deliveries.inc({ connector, outcome }, 0);
@@ -204,6 +221,18 @@ export class BridgeMetrics {
     if (count > 0) this.#duplicates.inc({ subscription }, count);
   }
 
+  /** Status changes of a batch about findings the bridge does not know. */
+  unenriched(subscription: string, count: number): void {
+    if (count > 0) this.#unenriched.inc({ subscription }, count);
+  }
+
+  /** Connectors that status changes followed their finding to, beyond the routes; one entry per event. */
+  followed(connectors: readonly string[]): void {
+    const counts = new Map<string, number>();
+    for (const connector of connectors) add(counts, connector, 1);
+    for (const [connector, count] of counts) this.#followed.inc({ connector }, count);
+  }
+
   /** The routes that matched a batch's events, a name per match: counted once per route. */
   routed(routes: readonly string[]): void {
     const counts = new Map<string, number>();
@@ -243,12 +272,13 @@ export class BridgeMetrics {
   }
 
   async summary(): Promise<MetricsSummary> {
-    const [received, deliveries, malformed, duplicates, routed] = await Promise.all([
+    const [received, deliveries, malformed, duplicates, routed, followed] = await Promise.all([
       this.#received.get(),
       this.#deliveries.get(),
       this.#malformed.get(),
       this.#duplicates.get(),
       this.#routed.get(),
+      this.#followed.get(),
     ]);
     const receivedByType = new Map<string, number>();
     const receivedBySeverity = new Map<string, number>();
@@ -275,6 +305,7 @@ export class BridgeMetrics {
       malformed: total(malformed.values),
       duplicates: total(duplicates.values),
       routedByRoute: new Map(routed.values.map(({ labels, value }) => [String(labels.route), value])),
+      followedByConnector: new Map(followed.values.map(({ labels, value }) => [String(labels.connector), value])),
       byConnector,
     };
   }

@@ -29,7 +29,12 @@ export type FieldTest =
   | { readonly op: 'in'; readonly values: readonly Scalar[] }
   | { readonly op: 'glob' | 'regex'; readonly source: string; readonly match: Matcher }
   | { readonly op: 'exists'; readonly value: boolean }
-  | { readonly op: '>' | '>=' | '<' | '<='; readonly value: number };
+  | { readonly op: '>' | '>=' | '<' | '<='; readonly value: number }
+  /** On a list: it holds `value`; holds one of `values`; holds all of `values`. */
+  | { readonly op: 'contains'; readonly value: Scalar }
+  | { readonly op: 'any_of' | 'all_of'; readonly values: readonly Scalar[] }
+  /** None of `tests` holds together: `data.tags: { not: { contains: dev } }`. */
+  | { readonly op: 'not'; readonly tests: readonly FieldTest[] };
 
 /** Keepalives are not findings: only an `events` list that names `heartbeat` exactly matches one. */
 const HEARTBEAT = 'heartbeat';
@@ -142,6 +147,16 @@ function fieldPredicate(test: FieldTest): (value: unknown) => boolean {
       return (value) => typeof value === 'number' && value < test.value;
     case '<=':
       return (value) => typeof value === 'number' && value <= test.value;
+    case 'contains':
+      return (value) => Array.isArray(value) && value.includes(test.value);
+    case 'any_of':
+      return (value) => Array.isArray(value) && test.values.some((wanted) => value.includes(wanted));
+    case 'all_of':
+      return (value) => Array.isArray(value) && test.values.every((wanted) => value.includes(wanted));
+    case 'not': {
+      const all = test.tests.map(fieldPredicate);
+      return (value) => !all.every((holds) => holds(value));
+    }
   }
 }
 
@@ -156,6 +171,13 @@ function describe(test: FieldTest): string {
       return `${test.op} ${JSON.stringify(test.source)}`;
     case 'exists':
       return test.value ? 'exists' : 'does not exist';
+    case 'contains':
+      return `contains ${JSON.stringify(test.value)}`;
+    case 'any_of':
+    case 'all_of':
+      return `${test.op} ${JSON.stringify(test.values)}`;
+    case 'not':
+      return `not (${test.tests.map(describe).join(' and ')})`;
     default:
       return `${test.op} ${test.value}`;
   }

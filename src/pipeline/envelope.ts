@@ -22,4 +22,9 @@ export interface Envelope {
   readonly receivedAt: number;
   /** The event's own timestamp, epoch milliseconds, when its data carries one. */
   readonly time?: number;
+  /**
+   * `finding.status_changed` only: whether the bridge told it with its finding's title,
+   * severity and asset from what it remembers (see lifecycle.ts); false for a finding it never saw.
+   */
+  readonly enriched?: boolean;
 }

@@ -55,10 +55,26 @@ export function targetsOf(evaluation: Evaluation, refused?: ReadonlySet<RouteCon
   const digests: string[] = [];
   for (const verdict of evaluation.verdicts) {
     const { route } = verdict;
-    if (verdict.status !== 'matched' || route.drop || refused?.has(route)) continue;
+    if (!delivers(verdict, refused)) continue;
     if (route.digest) digests.push(route.name);
     // A route names a few connectors: an array beats a Set here.
     else for (const connector of route.to) if (!connectors.includes(connector)) connectors.push(connector);
   }
   return { connectors, digests };
+}
+
+/** The connectors the event goes to as it is (digests aside), each with the routes that send it there: what its finding remembers. */
+export function deliveredBy(evaluation: Evaluation, refused?: ReadonlySet<RouteConfig>): Record<string, string[]> {
+  const delivered: Record<string, string[]> = {};
+  for (const verdict of evaluation.verdicts) {
+    if (!delivers(verdict, refused) || verdict.route.digest) continue;
+    // Own properties only: a connector may be named `constructor`.
+    for (const connector of verdict.route.to) (Object.hasOwn(delivered, connector) ? delivered[connector]! : (delivered[connector] = [])).push(verdict.route.name);
+  }
+  return delivered;
+}
+
+/** A matched route that delivers, unless its dedupe held the event back. */
+function delivers(verdict: RouteVerdict, refused: ReadonlySet<RouteConfig> | undefined): boolean {
+  return verdict.status === 'matched' && !verdict.route.drop && !refused?.has(verdict.route);
 }

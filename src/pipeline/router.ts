@@ -51,6 +51,7 @@ export function describeRoute(route: RouteConfig): string {
   return [
     `${route.match.label} ${action}`,
     ...(route.continue || route.drop ? [] : ['(continue: false)']),
+    ...(route.sendResolved || route.drop ? [] : ['(send_resolved: false)']),
     ...(route.dedupe ? [`(dedupe ${route.dedupe.key.source} per ${formatDuration(route.dedupe.windowMs)})`] : []),
     ...(route.digest ? [`(digest per ${formatDuration(route.digest.windowMs)} or ${route.digest.maxEvents} events)`] : []),
   ].join(' ');

@@ -16,6 +16,8 @@ export interface EventView {
   /** The event's own timestamp, else when it was received: epoch ms (format with `date`). */
   readonly time: number;
   readonly received_at: number;
+  /** Status changes: told from the finding's stored state (true), or of a finding never seen (false). */
+  readonly enriched?: boolean;
   readonly data: Readonly<Record<string, unknown>>;
 }
 
@@ -30,6 +32,7 @@ export function eventView(envelope: Envelope): EventView {
     subscription: envelope.subscription,
     time: envelope.time ?? envelope.receivedAt,
     received_at: envelope.receivedAt,
+    enriched: envelope.enriched,
     data: envelope.data,
   };
 }

@@ -1,5 +1,6 @@
 import type { RouteConfig } from '../config/rules.js';
 import { compileGlobs } from '../pipeline/glob.js';
+import { FINDING_NEW, FINDING_STATUS_CHANGED } from '../pipeline/lifecycle.js';
 
 /** The event types the platform documents (doc 000), heartbeat aside: what globs expand against. */
 export const PLATFORM_EVENT_TYPES = [
@@ -60,10 +61,11 @@ export function demandOf(routes: readonly RouteConfig[], extra: readonly string[
       all = true;
       continue;
     }
+    const mine = new Set<string>();
     for (const pattern of patterns) {
       if (pattern.startsWith(PROGRESS_TYPE_PREFIX)) continue;
       if (!/[*?]/.test(pattern)) {
-        types.add(pattern);
+        mine.add(pattern);
         continue;
       }
       const match = compileGlobs([pattern]);
@@ -71,10 +73,18 @@ export function demandOf(routes: readonly RouteConfig[], extra: readonly string[
       // `*` and `s*` match every documented type: ask for all, so newer types come too.
       if (expanded.length === streamTypes.length) all = true;
       else if (expanded.length === 0 && !match(`${PROGRESS_TYPE_PREFIX}x`)) unmatchedGlobs.push(pattern);
-      for (const t of expanded) types.add(t);
+      for (const t of expanded) mine.add(t);
     }
+    // Its findings' status changes follow them to its connectors: they must come too.
+    if (mine.has(FINDING_NEW) && followsFindings(route)) mine.add(FINDING_STATUS_CHANGED);
+    for (const t of mine) types.add(t);
   }
   return { events: all ? undefined : [...types].filter((t) => t !== 'heartbeat').sort(), routes: used, unmatchedGlobs };
+}
+
+/** Whether the status changes of the findings `route` delivers follow them (send_resolved; not through a digest). */
+export function followsFindings(route: RouteConfig): boolean {
+  return route.sendResolved && !route.drop && route.digest === undefined;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Logger } from '../observability/logger.js';
 import type { WireEvent } from '../pipeline/decode.js';
+import { FINDING_STATUS_CHANGED, INITIAL_STATUS, normalizeStatus } from '../pipeline/lifecycle.js';
 import type { SeenSet } from '../store/coordination.js';
+import type { FindingState } from '../store/findings.js';
 import type { ScanFindingResult, ScansClient, ScanSummary } from './scans-client.js';
 
 /** The pseudo-subscription backfilled events are ingested under (config names cannot start with "_"). */
@@ -13,8 +15,12 @@ export interface BackfillOptions {
   readonly client: ScansClient;
   readonly findings: SeenSet;
   readonly scans: SeenSet;
+  /** What the store remembers of findings (Store.findings): the status their results are compared with. */
+  known(ids: readonly string[]): Promise<ReadonlyMap<string, FindingState>>;
   /** How long what a backfill delivers is remembered. */
   readonly retentionMs: number;
+  /** How far before the gap finished scans are read too, for their findings' statuses only; 0: not at all. */
+  readonly statusLookbackMs: number;
   /** Through the normal pipeline: decode, rules, routes, store.ingest under BACKFILL_SUBSCRIPTION. */
   ingest(batch: readonly WireEvent[]): Promise<void>;
   readonly logger: Logger;
@@ -28,8 +34,10 @@ export interface BackfillProgress {
   readonly scansDone: number;
   /** Findings read from the results. */
   readonly findings: number;
-  /** finding.new and scan.* events emitted (not seen before). */
+  /** finding.new, finding.status_changed and scan.* events emitted. */
   readonly emitted: number;
+  /** Of them, status changes: findings whose status in the results differs from what the bridge knew. */
+  readonly statusChanges: number;
   /** Findings and scans already delivered (live or by an earlier backfill), skipped. */
   readonly skipped: number;
 }
@@ -43,48 +51,78 @@ const FINISHED: Readonly<Record<string, 'scan.completed' | 'scan.failed'>> = { c
  * failed, every page) and those running now (their findings so far may have been discovered in
  * the gap), reads each one's results, and emits, through the normal pipeline, `finding.new` for
  * every finding not in the seen-set and the scan's own `scan.completed`/`scan.failed` when not
- * seen either, all marked `backfilled: true` in their data. Event ids derive from finding and scan
- * ids, so ingest's idempotency also holds across backfills. Returns the totals.
+ * seen either. Findings change status long after their scan: the scans finished in the
+ * `statusLookbackMs` before the gap are read too. For every finding of all these whose status
+ * differs from the one the bridge knows, it emits a `finding.status_changed` (a finding
+ * discovered and already closed in the gap gets both: what opened a ticket closes it). Every
+ * event is marked `backfilled: true` in its data; ids derive from finding and scan ids (and
+ * statuses), so ingest's idempotency also holds across backfills. Returns the totals.
  */
 export async function runBackfill(since: Date, until: Date, o: BackfillOptions): Promise<BackfillProgress> {
-  const scans: ScanSummary[] = [];
-  const progress = { scans: 0, scansDone: 0, findings: 0, emitted: 0, skipped: 0 };
+  const progress = { scans: 0, scansDone: 0, findings: 0, emitted: 0, statusChanges: 0, skipped: 0 };
   const report = () => o.onProgress?.({ ...progress });
-  for (const status of Object.keys(FINISHED)) {
-    for await (const scan of o.client.listScans({ status, from: since, to: until })) {
+  const listed = new Set<string>();
+  const list = async (filter: Parameters<ScansClient['listScans']>[0]): Promise<ScanSummary[]> => {
+    const scans: ScanSummary[] = [];
+    for await (const scan of o.client.listScans(filter)) {
+      if (listed.has(scan.scan_id)) continue;
+      listed.add(scan.scan_id);
       scans.push(scan);
       progress.scans += 1;
     }
-  }
-  for await (const scan of o.client.listScans({ status: 'running' })) {
-    scans.push(scan);
-    progress.scans += 1;
+    return scans;
+  };
+  const inGap: ScanSummary[] = [];
+  for (const status of Object.keys(FINISHED)) inGap.push(...(await list({ status, from: since, to: until })));
+  inGap.push(...(await list({ status: 'running' })));
+  const before: ScanSummary[] = [];
+  if (o.statusLookbackMs > 0) {
+    const from = new Date(since.getTime() - o.statusLookbackMs);
+    for (const status of Object.keys(FINISHED)) before.push(...(await list({ status, from, to: since })));
   }
   report();
-  // Oldest first, so what arrives reads as it happened.
-  scans.sort((a, b) => Date.parse(a.completed_at ?? a.created_at ?? '') - Date.parse(b.completed_at ?? b.created_at ?? '') || 0);
 
-  for (const scan of scans) {
+  // Oldest first, so what arrives reads as it happened; the scans before the gap only for their findings' statuses.
+  for (const scan of [...oldestFirst(before), ...oldestFirst(inGap)]) {
+    const reconcileOnly = before.includes(scan);
     const findings: ScanFindingResult[] = [];
     for await (const finding of o.client.results(scan.scan_id)) findings.push(finding);
     progress.findings += findings.length;
-    const fresh = new Set(await o.findings.unseen(findings.map((f) => f.id)));
-    const events: WireEvent[] = findings.filter((f) => fresh.has(f.id)).map((f) => findingEvent(scan, f));
-    const finishedAs = FINISHED[scan.status];
+    const fresh = reconcileOnly ? new Set<string>() : new Set(await o.findings.unseen(findings.map((f) => f.id)));
+    const known = await o.known(findings.map((f) => f.id));
+    const events: WireEvent[] = [];
+    let statusChanges = 0;
+    for (const f of findings) {
+      const status = normalizeStatus(f.status);
+      // A finding is reported open: one new here, already past that in the results, changed since.
+      const was = known.get(f.id)?.status ?? (fresh.has(f.id) ? INITIAL_STATUS : undefined);
+      if (fresh.has(f.id)) events.push(findingEvent(scan, f));
+      if (status !== undefined && was !== undefined && status !== was) {
+        events.push(statusChangeEvent(f.id, was, status));
+        statusChanges += 1;
+      }
+    }
+    const finishedAs = reconcileOnly ? undefined : FINISHED[scan.status];
     const scanFresh = finishedAs !== undefined && (await o.scans.unseen([scan.scan_id])).length === 1;
     if (finishedAs && scanFresh) events.push(scanEvent(scan, finishedAs, findings.length));
-    progress.skipped += findings.length - fresh.size + (finishedAs && !scanFresh ? 1 : 0);
+    if (!reconcileOnly) progress.skipped += findings.length - fresh.size + (finishedAs && !scanFresh ? 1 : 0);
     if (events.length > 0) {
       await o.ingest(events);
       await o.findings.mark([...fresh], o.retentionMs);
       if (scanFresh) await o.scans.mark([scan.scan_id], o.retentionMs);
       progress.emitted += events.length;
+      progress.statusChanges += statusChanges;
     }
     progress.scansDone += 1;
     report();
   }
   o.logger.info({ since: since.toISOString(), until: until.toISOString(), ...progress }, 'gap backfill done');
   return { ...progress };
+}
+
+function oldestFirst(scans: ScanSummary[]): ScanSummary[] {
+  const at = (scan: ScanSummary) => Date.parse(scan.completed_at ?? scan.created_at ?? '');
+  return scans.sort((a, b) => at(a) - at(b) || 0);
 }
 
 function findingEvent(scan: ScanSummary, f: ScanFindingResult): WireEvent {
@@ -99,6 +137,12 @@ function findingEvent(scan: ScanSummary, f: ScanFindingResult): WireEvent {
     backfilled: true,
   };
   return { id: `bf-f-${id}`, type: 'finding.new', data: JSON.stringify(data), receivedAt: Date.now() };
+}
+
+/** Documented shape, marked. The id names the change, so a later backfill does not repeat it, nor one that undoes it. */
+function statusChangeEvent(findingId: string, oldStatus: string, newStatus: string): WireEvent {
+  const data = { finding_id: findingId, old_status: oldStatus, new_status: newStatus, backfilled: true };
+  return { id: `bf-fs-${findingId}-${oldStatus}-${newStatus}`, type: FINDING_STATUS_CHANGED, data: JSON.stringify(data), receivedAt: Date.now() };
 }
 
 function scanEvent(scan: ScanSummary, type: 'scan.completed' | 'scan.failed', findingCount: number): WireEvent {

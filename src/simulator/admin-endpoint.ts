@@ -9,7 +9,7 @@ import { isFinished } from './scan-types.js';
 import type { InjectedEvent, Simulator } from './types.js';
 
 export interface AdminDeps {
-  readonly simulator: Pick<Simulator, 'inject' | 'stats' | 'dropConnections' | 'startScan' | 'scans' | 'completeScan' | 'failScan'>;
+  readonly simulator: Pick<Simulator, 'inject' | 'stats' | 'dropConnections' | 'startScan' | 'scans' | 'completeScan' | 'failScan' | 'setFindingStatus'>;
   readonly engine: ScanEngine;
   readonly progress: ProgressHub;
   readonly faults: FaultScript;
@@ -28,6 +28,8 @@ export interface AdminDeps {
  *   events and get the lag notification instead → `{"streams": n}`
  * - `POST /_sim/fail` `{path_prefix, status, count?: 1, retry_after?}`: the next `count` requests
  *   under the prefix answer `status` → `{"scripted": count}`
+ * - `POST /_sim/findings/{id}/status` `{status}`: the finding (of a scan, or generated) moves to
+ *   `status` and a `finding.status_changed` is published → `{"id": event id}`; 404 for an unknown finding
  */
 export function adminRoutes({ simulator, engine, progress, faults }: AdminDeps): Route[] {
   const unfinished = ({ id }: Params): string => {
@@ -104,6 +106,20 @@ export function adminRoutes({ simulator, engine, progress, faults }: AdminDeps):
         if (engine.find(id!) === undefined) throw new HttpError(404, 'not_found', `Scan ${id} not found.`);
         const skip = integerField(await readObject(req), 'skip', { min: 1, fallback: 1 });
         sendJson(res, 200, { streams: progress.lag(id!, skip) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_sim/findings/:id/status',
+      handle: async (req, res, _url, { id }) => {
+        const { status } = await readObject(req);
+        if (typeof status !== 'string' || status === '') throw badRequest('status must be a non-empty string');
+        try {
+          sendJson(res, 200, { id: simulator.setFindingStatus(id!, status) });
+        } catch (error) {
+          if (error instanceof RangeError) throw new HttpError(404, 'not_found', `Finding ${id} not found.`);
+          throw error;
+        }
       },
     },
     {

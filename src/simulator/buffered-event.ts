@@ -2,7 +2,7 @@
 export interface BufferedEvent {
   readonly id: string;
   readonly type: string;
-  /** `data.asset_id`, else `data.asset.id`, for the stream's asset filter. */
+  /** The asset the event is about (InjectedEvent.assetId), for the stream's asset filter. */
   readonly assetId: string | undefined;
   /** The complete SSE frame. */
   readonly frame: string;

@@ -25,6 +25,9 @@ export interface FindingTemplate {
   readonly title: string;
   /** Path of the affected resource on the asset. */
   readonly path: string;
+  /** What the Scans API's results say about it (`description`, `remediation`). */
+  readonly description: string;
+  readonly remediation: string;
   readonly cve?: string;
   /** The CVE's published score; otherwise drawn from the severity's CVSS band. */
   readonly cvss?: number;
@@ -50,35 +53,35 @@ export const CVSS_BANDS: Readonly<Record<Severity, readonly [number, number]>> =
 
 export const FINDINGS: Readonly<Record<Severity, readonly FindingTemplate[]>> = {
   critical: [
-    { title: 'SQL Injection in /api/login', path: '/api/login' },
-    { title: 'Remote Code Execution via Apache Log4j', path: '/', cve: 'CVE-2021-44228', cvss: 10 },
-    { title: 'Authentication Bypass in admin panel', path: '/admin' },
+    { title: 'SQL Injection in /api/login', path: '/api/login', description: 'User input is passed directly to SQL query.', remediation: 'Use parameterized queries.' },
+    { title: 'Remote Code Execution via Apache Log4j', path: '/', cve: 'CVE-2021-44228', cvss: 10, description: 'A JNDI lookup in a logged value loads and runs remote code.', remediation: 'Upgrade Log4j to 2.17.1 or later.' },
+    { title: 'Authentication Bypass in admin panel', path: '/admin', description: 'The admin panel accepts requests without a valid session.', remediation: 'Enforce authentication on every admin route.' },
   ],
   high: [
-    { title: 'Stored Cross-Site Scripting in comments', path: '/blog/comments' },
-    { title: 'Server-Side Request Forgery in image proxy', path: '/proxy' },
-    { title: 'Apache HTTP Server path traversal', path: '/cgi-bin/', cve: 'CVE-2021-41773', cvss: 7.5 },
-    { title: 'OpenSSL X.509 email address buffer overflow', path: '/', cve: 'CVE-2022-3602', cvss: 7.5 },
-    { title: 'Exposed .git directory', path: '/.git/config' },
+    { title: 'Stored Cross-Site Scripting in comments', path: '/blog/comments', description: 'Comment text is stored and rendered without encoding.', remediation: 'Encode output and sanitize stored HTML.' },
+    { title: 'Server-Side Request Forgery in image proxy', path: '/proxy', description: 'The image proxy fetches any URL it is given, internal ones included.', remediation: 'Allow-list the hosts the proxy may fetch from.' },
+    { title: 'Apache HTTP Server path traversal', path: '/cgi-bin/', cve: 'CVE-2021-41773', cvss: 7.5, description: 'Encoded path segments reach files outside the document root.', remediation: 'Upgrade Apache HTTP Server to 2.4.51 or later.' },
+    { title: 'OpenSSL X.509 email address buffer overflow', path: '/', cve: 'CVE-2022-3602', cvss: 7.5, description: 'A crafted certificate can overflow a buffer during name checks.', remediation: 'Upgrade OpenSSL to 3.0.7 or later.' },
+    { title: 'Exposed .git directory', path: '/.git/config', description: "The repository's .git directory is served over HTTP.", remediation: 'Deny access to .git in the web server.' },
   ],
   medium: [
-    { title: 'Reflected Cross-Site Scripting', path: '/search' },
-    { title: 'TLS 1.0 enabled', path: '/' },
-    { title: 'Open redirect', path: '/redirect' },
-    { title: 'jQuery cross-site scripting in htmlPrefilter', path: '/static/js/jquery.js', cve: 'CVE-2020-11022', cvss: 6.1 },
-    { title: 'Missing Content-Security-Policy header', path: '/' },
+    { title: 'Reflected Cross-Site Scripting', path: '/search', description: 'A query parameter is echoed into the page without encoding.', remediation: 'Encode reflected input for its HTML context.' },
+    { title: 'TLS 1.0 enabled', path: '/', description: 'The server still negotiates TLS 1.0.', remediation: 'Disable TLS 1.0 and 1.1.' },
+    { title: 'Open redirect', path: '/redirect', description: 'The redirect target is taken from the request unchecked.', remediation: 'Redirect only to relative paths or allow-listed hosts.' },
+    { title: 'jQuery cross-site scripting in htmlPrefilter', path: '/static/js/jquery.js', cve: 'CVE-2020-11022', cvss: 6.1, description: 'The bundled jQuery passes HTML through an unsafe prefilter.', remediation: 'Upgrade jQuery to 3.5.0 or later.' },
+    { title: 'Missing Content-Security-Policy header', path: '/', description: 'Responses carry no Content-Security-Policy header.', remediation: 'Send a Content-Security-Policy header.' },
   ],
   low: [
-    { title: 'Cookie without Secure flag', path: '/' },
-    { title: 'Missing Strict-Transport-Security header', path: '/' },
-    { title: 'Server version disclosure', path: '/' },
-    { title: 'Clickjacking: missing X-Frame-Options header', path: '/' },
+    { title: 'Cookie without Secure flag', path: '/', description: 'A session cookie is set without the Secure flag.', remediation: 'Set the Secure flag on every cookie.' },
+    { title: 'Missing Strict-Transport-Security header', path: '/', description: 'HTTPS responses carry no Strict-Transport-Security header.', remediation: 'Send Strict-Transport-Security with a long max-age.' },
+    { title: 'Server version disclosure', path: '/', description: 'The Server header names the software and its version.', remediation: 'Remove version details from response headers.' },
+    { title: 'Clickjacking: missing X-Frame-Options header', path: '/', description: 'Pages can be framed by any site.', remediation: 'Send X-Frame-Options or a frame-ancestors policy.' },
   ],
   info: [
-    { title: 'Open port 22/tcp (SSH)', path: '/' },
-    { title: 'Technology detected: nginx', path: '/' },
-    { title: 'robots.txt found', path: '/robots.txt' },
-    { title: 'DNS CAA record missing', path: '/' },
+    { title: 'Open port 22/tcp (SSH)', path: '/', description: 'SSH answers on port 22.', remediation: 'Restrict SSH to trusted networks if it need not be public.' },
+    { title: 'Technology detected: nginx', path: '/', description: 'The server runs nginx.', remediation: 'No action needed.' },
+    { title: 'robots.txt found', path: '/robots.txt', description: 'A robots.txt file lists paths.', remediation: 'Check that it names no sensitive path.' },
+    { title: 'DNS CAA record missing', path: '/', description: 'The domain has no CAA record.', remediation: 'Publish a CAA record naming your certificate authorities.' },
   ],
 };
 
@@ -103,11 +106,26 @@ export const SCAN_ERRORS = [
   'Blocked by target WAF',
 ] as const;
 
-export const FINDING_STATUSES = ['open', 'confirmed', 'in_progress', 'resolved', 'false_positive', 'risk_accepted'] as const;
+/**
+ * A finding's statuses and the changes between them. The documents name only `open` (the Scans
+ * API's example) and no other: assumed, a triage workflow of the usual kind, where a closed
+ * finding can come back as `reopened`.
+ */
+export const FINDING_STATUS_CHANGES: Readonly<Record<string, readonly string[]>> = {
+  open: ['confirmed', 'in_progress', 'resolved', 'false_positive', 'risk_accepted'],
+  confirmed: ['in_progress', 'resolved', 'risk_accepted'],
+  in_progress: ['resolved'],
+  resolved: ['reopened'],
+  false_positive: ['reopened'],
+  risk_accepted: ['reopened'],
+  reopened: ['in_progress', 'resolved'],
+};
+export const FINDING_STATUSES = Object.keys(FINDING_STATUS_CHANGES);
 
 export interface SystemAlert {
   readonly alert_type: string;
   readonly message: string;
+  /** Not in the document: sent only with the simulator's `assumedFields`. */
   readonly severity: Severity;
 }
 

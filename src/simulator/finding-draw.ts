@@ -10,6 +10,8 @@ export interface DrawnFinding {
   readonly cve?: string;
   /** Path of the affected resource on the asset. */
   readonly path: string;
+  readonly description: string;
+  readonly remediation: string;
 }
 
 const pickSeverity = weightedPicker(SEVERITY_WEIGHTS);
@@ -25,26 +27,8 @@ export function drawFinding(r: Random): DrawnFinding {
     cvss: template.cvss ?? Math.round((min + r.next() * (max - min)) * 10) / 10,
     ...(template.cve === undefined ? {} : { cve: template.cve }),
     path: template.path,
-  };
-}
-
-/** The fields every finding.* event carries about the finding and where it was found. */
-export function findingEventFields(
-  finding: Pick<DrawnFinding, 'title' | 'severity' | 'cvss' | 'cve'>,
-  url: string,
-  asset: Asset,
-  scanId: string,
-): Record<string, unknown> {
-  return {
-    title: finding.title,
-    severity: finding.severity,
-    cvss: finding.cvss,
-    ...(finding.cve === undefined ? {} : { cve: finding.cve }),
-    asset: { id: asset.id, name: asset.name },
-    asset_id: asset.id,
-    scan_id: scanId,
-    // The affected resource, not a console link: what an analyst opens to reproduce.
-    url,
+    description: template.description,
+    remediation: template.remediation,
   };
 }
 

@@ -20,6 +20,7 @@ const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'seed'> = {
   progressKeepaliveMs: 15_000,
   apiRateLimit: 0,
   apiRateWindowMs: 60_000,
+  assumedFields: false,
 };
 
 /** The numeric options; each must be >= 0. */

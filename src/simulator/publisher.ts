@@ -23,7 +23,7 @@ export class Publisher {
     const batch = events.map((event): BufferedEvent => {
       const id = event.id ?? this.nextId(event.type === HEARTBEAT_TYPE);
       const data = typeof event.data === 'string' ? event.data : JSON.stringify(event.data);
-      return { id, type: event.type, assetId: assetIdOf(event.data), frame: encodeEvent(event.type, id, data), at: now };
+      return { id, type: event.type, assetId: event.assetId ?? assetIdOf(event.data), frame: encodeEvent(event.type, id, data), at: now };
     });
     this.buffer.append(batch, now);
     for (const event of batch) if (event.type !== HEARTBEAT_TYPE) this.#published.push(event.id);
@@ -46,4 +46,5 @@ function checkFramable(event: InjectedEvent): void {
     throw new TypeError('event id must be a non-empty single-line string');
   }
   if (event.data === undefined) throw new TypeError('event data is required');
+  if (event.assetId !== undefined && typeof event.assetId !== 'string') throw new TypeError('assetId must be a string');
 }

@@ -58,6 +58,8 @@ const MAX_RANDOM_FINDINGS = 12;
 export class ScanEngine {
   readonly #scans = new Map<string, ScanRecord>();
   readonly #runs = new Map<string, Run>();
+  /** Discovered findings: the scan each belongs to. */
+  readonly #findingScans = new Map<string, ScanRecord>();
 
   constructor(private readonly options: ScanEngineOptions) {}
 
@@ -103,6 +105,23 @@ export class ScanEngine {
 
   find(id: string): Scan | undefined {
     return this.#scans.get(id);
+  }
+
+  /** A discovered finding and the scan that found it. */
+  findFinding(id: string): { scan: Scan; finding: ScanFinding } | undefined {
+    const scan = this.#findingScans.get(id);
+    const finding = scan?.findings.find((candidate) => candidate.id === id);
+    return scan && finding && { scan, finding };
+  }
+
+  /** Sets a discovered finding's status (the Scans API's results show it); returns the one it had. @throws RangeError for an unknown finding */
+  setFindingStatus(id: string, status: string): string {
+    const scan = this.#findingScans.get(id);
+    const index = scan?.findings.findIndex((candidate) => candidate.id === id) ?? -1;
+    if (scan === undefined || index < 0) throw new RangeError(`unknown finding: ${id}`);
+    const old = scan.findings[index]!;
+    scan.findings[index] = { ...old, status };
+    return old.status;
   }
 
   /** Every scan, oldest first; live records, for answering a request there and then. */
@@ -184,6 +203,7 @@ export class ScanEngine {
       case 'finding': {
         const finding: ScanFinding = { ...step.finding, discoveredAt: now };
         scan.findings.push(finding);
+        this.#findingScans.set(finding.id, scan);
         this.options.observer(scan, { kind: 'finding', finding });
         return;
       }

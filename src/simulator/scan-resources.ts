@@ -18,8 +18,8 @@ export function createdScan(scan: Scan): Record<string, unknown> {
   };
 }
 
-/** `GET /api/scan/{id}`, and each item of `GET /api/scans`. `error` is added for a failed scan (assumed). */
-export function scanDetails(scan: Scan): Record<string, unknown> {
+/** `GET /api/scan/{id}`, and each item of `GET /api/scans`. `assumed`: a failed scan's `error` too. */
+export function scanDetails(scan: Scan, assumed: boolean): Record<string, unknown> {
   return {
     scan_id: scan.id,
     asset_id: scan.assetId,
@@ -33,7 +33,7 @@ export function scanDetails(scan: Scan): Record<string, unknown> {
     completed_at: scan.completedAt ?? null,
     duration_seconds: durationSeconds(scan) ?? null,
     created_at: scan.createdAt,
-    ...(scan.error === undefined ? {} : { error: scan.error }),
+    ...(assumed && scan.error !== undefined ? { error: scan.error } : {}),
   };
 }
 
@@ -48,17 +48,18 @@ export function scanStatus(scan: Scan, now: number): Record<string, unknown> {
   };
 }
 
-/** An item of `GET /api/scan/{id}/results`. */
-export function findingResult(finding: ScanFinding): Record<string, unknown> {
+/** An item of `GET /api/scan/{id}/results`, the document's fields; `assumed`: the CVE and URL too. */
+export function findingResult(finding: ScanFinding, assumed: boolean): Record<string, unknown> {
   return {
     id: finding.id,
     title: finding.title,
     severity: finding.severity,
     cvss: finding.cvss,
     status: finding.status,
-    ...(finding.cve === undefined ? {} : { cve: finding.cve }),
-    url: finding.url,
+    description: finding.description,
+    remediation: finding.remediation,
     discovered_at: finding.discoveredAt,
+    ...(assumed ? { ...(finding.cve === undefined ? {} : { cve: finding.cve }), url: finding.url } : {}),
   };
 }
 

@@ -28,11 +28,13 @@ export interface ScanFinding {
   readonly title: string;
   readonly severity: Severity;
   readonly cvss: number;
-  /** Always `open`: findings change status after the scan, not during it. */
-  readonly status: 'open';
+  /** `open` when discovered; it changes later, by `Simulator.setFindingStatus`. */
+  readonly status: string;
   readonly cve?: string;
   /** The affected resource. */
   readonly url: string;
+  readonly description: string;
+  readonly remediation: string;
   readonly discoveredAt: string;
 }
 

@@ -17,6 +17,8 @@ export interface ScansApiOptions {
   readonly limit: FixedWindowLimit | undefined;
   /** Answers sent, by HTTP status, for `stats().apiRequests`. */
   readonly answers: Map<number, number>;
+  /** Fields the document does not list, too (SimulatorOptions.assumedFields). */
+  readonly assumedFields: boolean;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ScansApiOptions {
  * bad parameters or body. The rate limit counts authenticated requests across all keys (assumed:
  * the keys are one tenant's, and the platform limits the tenant).
  */
-export function scansApiRoutes({ apiKeys, engine, limit, answers }: ScansApiOptions): Route[] {
+export function scansApiRoutes({ apiKeys, engine, limit, answers, assumedFields }: ScansApiOptions): Route[] {
   const guard =
     (handle: Handler): Handler =>
     (req, res, url, params) => {
@@ -43,8 +45,8 @@ export function scansApiRoutes({ apiKeys, engine, limit, answers }: ScansApiOpti
 
   const routes: Route[] = [
     { method: 'POST', path: '/api/scan/create', handle: async (req, res) => sendJson(res, 201, { data: createdScan(await create(req)) }) },
-    { method: 'GET', path: '/api/scans', handle: (_req, res, url) => sendJson(res, 200, list(engine.list(), url.searchParams)) },
-    { method: 'GET', path: '/api/scan/:id', handle: (_req, res, _url, params) => sendJson(res, 200, { data: scanDetails(scanOf(params)) }) },
+    { method: 'GET', path: '/api/scans', handle: (_req, res, url) => sendJson(res, 200, list(engine.list(), url.searchParams, assumedFields)) },
+    { method: 'GET', path: '/api/scan/:id', handle: (_req, res, _url, params) => sendJson(res, 200, { data: scanDetails(scanOf(params), assumedFields) }) },
     {
       method: 'GET',
       path: '/api/scan/:id/status',
@@ -64,7 +66,7 @@ export function scansApiRoutes({ apiKeys, engine, limit, answers }: ScansApiOpti
     {
       method: 'GET',
       path: '/api/scan/:id/results',
-      handle: (_req, res, url, params) => sendJson(res, 200, results(scanOf(params), url.searchParams)),
+      handle: (_req, res, url, params) => sendJson(res, 200, results(scanOf(params), url.searchParams, assumedFields)),
     },
   ];
   return routes.map((route) => ({ ...route, handle: guard(route.handle) }));
@@ -97,7 +99,7 @@ export function scansApiRoutes({ apiKeys, engine, limit, answers }: ScansApiOpti
  * finished scan's completion time, else its creation time, both bounds inclusive; so "scans
  * completed since T" is `status=completed&from=T`, which is what a backfill asks.
  */
-function list(scans: readonly Scan[], params: URLSearchParams) {
+function list(scans: readonly Scan[], params: URLSearchParams, assumed: boolean) {
   const status = choiceParam(params, 'status', ['all', ...SCAN_STATUSES]);
   const scanType = choiceParam(params, 'scan_type', SCAN_TYPES);
   const assetId = params.get('asset_id') || undefined;
@@ -113,12 +115,12 @@ function list(scans: readonly Scan[], params: URLSearchParams) {
       at <= to
     );
   });
-  return paginate(matching.reverse().map(scanDetails), params);
+  return paginate(matching.reverse().map((scan) => scanDetails(scan, assumed)), params);
 }
 
 /** `GET /api/scan/{id}/results`: findings so far (partial while running or after a cancel), in discovery order. */
-function results(scan: Scan, params: URLSearchParams) {
+function results(scan: Scan, params: URLSearchParams, assumed: boolean) {
   const severities = choicesParam(params, 'severity', SEVERITIES);
   const findings = severities === undefined ? scan.findings : scan.findings.filter((finding) => severities.has(finding.severity));
-  return paginate(findings.map(findingResult), params);
+  return paginate(findings.map((finding) => findingResult(finding, assumed)), params);
 }

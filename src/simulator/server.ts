@@ -4,6 +4,8 @@ import { adminRoutes } from './admin-endpoint.js';
 import { ConnectionBudget } from './connection-budget.js';
 import { HEARTBEAT_TYPE } from './event-types.js';
 import { FaultScript } from './fault-script.js';
+import { assumedFindingFields, findingNewData, statusChangedData } from './finding-events.js';
+import { FindingRegistry } from './finding-registry.js';
 import { EventGenerator } from './generator.js';
 import { createIdFactory, createSequence, instanceTag } from './ids.js';
 import { resolveOptions } from './options.js';
@@ -17,7 +19,7 @@ import { ReplayBuffer } from './replay-buffer.js';
 import { createRouter } from './router.js';
 import { ScanEngine } from './scan-engine.js';
 import { scanStreamEvents } from './scan-stream-events.js';
-import { isFinished, SCAN_STATUSES, type ScanStatus } from './scan-types.js';
+import { isFinished, SCAN_STATUSES, type Scan, type ScanFinding, type ScanStatus } from './scan-types.js';
 import { scansApiRoutes } from './scans-api.js';
 import { startSteadyRate } from './steady-rate.js';
 import { createStreamEndpoint } from './stream-endpoint.js';
@@ -38,7 +40,9 @@ const GENERATE_CHUNK = 10_000;
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const config = resolveOptions(options);
   const tag = instanceTag();
-  const generator = new EventGenerator(createRandom(config.seed), config.types);
+  const nextFindingId = createSequence('f-', tag);
+  const findings = new FindingRegistry();
+  const generator = new EventGenerator(createRandom(config.seed), config.types, { assumedFields: config.assumedFields, findings, nextFindingId: () => nextFindingId() });
   const buffer = new ReplayBuffer({ windowMs: config.replayWindowMs, maxEvents: config.replayMaxEvents });
   const hub = new StreamHub();
   const publisher = new Publisher(createIdFactory(tag), buffer, hub);
@@ -47,12 +51,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     // Its own sequence, so scans starting at their own pace leave the generator's draws alone.
     random: createRandom(config.seed === undefined ? undefined : config.seed + 1),
     nextScanId: createSequence('sc-', tag),
-    nextFindingId: createSequence('f-', tag),
+    nextFindingId,
     durationMs: config.scanDurationMs,
     queueMs: config.scanQueueMs,
     // The event stream and the progress stream learn of each change together, so they agree.
     observer: (scan, change) => {
-      publisher.publish(scanStreamEvents(scan, change));
+      publisher.publish(scanStreamEvents(scan, change, config.assumedFields));
       progress.send(scan.id, progressEvents(scan, change), change.kind === 'status' && isFinished(scan.status));
     },
   });
@@ -71,6 +75,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       for (const id of publisher.publish(events)) ids.push(id);
     }
     return ids;
+  };
+
+  /** A person triaging the finding: the Scans API shows its new status and the stream tells it. */
+  const setFindingStatus = (id: string, status: string): string => {
+    const tracked = findings.get(id);
+    const scanned = engine.findFinding(id);
+    if (scanned === undefined && tracked === undefined) throw new RangeError(`unknown finding: ${id}`);
+    if (typeof status !== 'string' || status === '') throw new TypeError('status must be a non-empty string');
+    const old = scanned ? engine.setFindingStatus(id, status) : tracked!.status;
+    if (tracked) tracked.status = status;
+    const assumed = scanned
+      ? findingFieldsOf(scanned.scan, scanned.finding)
+      : (({ finding_id: _id, ...fields }) => fields)(tracked!.data);
+    const data = statusChangedData(id, old, status, config.assumedFields ? { ...assumed, timestamp: new Date().toISOString() } : undefined);
+    return publisher.publish([{ type: 'finding.status_changed', data, assetId: scanned?.scan.assetId ?? tracked!.assetId }])[0]!;
   };
 
   const simulator: Omit<Simulator, 'url' | 'close'> = {
@@ -96,13 +115,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     scans: () => structuredClone([...engine.list()]),
     completeScan: (id) => engine.complete(id),
     failScan: (id, error) => engine.fail(id, error),
+    setFindingStatus,
   };
 
   const limit = config.apiRateLimit > 0 ? new FixedWindowLimit(config.apiRateLimit, config.apiRateWindowMs) : undefined;
   const route = createRouter([
     { method: 'GET', path: '/api/events/stream', handle: createStreamEndpoint({ gate, retryMs: config.retryMs, buffer, hub, lastEventIds }) },
     { method: 'GET', path: '/api/scans/:id/progress/stream', handle: createProgressEndpoint({ gate, engine, hub: progress }) },
-    ...scansApiRoutes({ apiKeys, engine, limit, answers: apiAnswers }),
+    ...scansApiRoutes({ apiKeys, engine, limit, answers: apiAnswers, assumedFields: config.assumedFields }),
     ...adminRoutes({ simulator, engine, progress, faults }),
   ]);
   const server = createServer((req, res) => {
@@ -146,6 +166,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         server.closeAllConnections();
       })),
   };
+}
+
+/** A scanned finding's fields as its finding.new carried them, with the assumed ones, but its id. */
+function findingFieldsOf(scan: Scan, finding: ScanFinding): Record<string, unknown> {
+  const asset = { id: scan.assetId, name: scan.assetName };
+  const { finding_id: _id, ...documented } = findingNewData(finding.id, finding, asset);
+  return { ...documented, ...assumedFindingFields(finding, finding.url, asset, scan.id) };
 }
 
 function scanCounts(statuses: readonly ScanStatus[]): Record<ScanStatus, number> {

@@ -46,6 +46,13 @@ export interface SimulatorOptions {
   readonly apiRateLimit?: number;
   /** The window `apiRateLimit` counts in. @default 60000 */
   readonly apiRateWindowMs?: number;
+  /**
+   * Send fields the documents do not list, an assumption about the platform (see
+   * generator.ts): `timestamp` on every event, a finding's CVSS, CVE, scan and URL, its fields
+   * on its status changes, `severity` on system alerts; in the Scans API, a finding's CVE and URL
+   * and a failed scan's `error`. @default false: the documented fields only
+   */
+  readonly assumedFields?: boolean;
 }
 
 export interface InjectedEvent {
@@ -54,6 +61,8 @@ export interface InjectedEvent {
   readonly data: unknown;
   /** Defaults to a fresh unique id; a given id is used as is. */
   readonly id?: string;
+  /** The asset it is about, for the stream's `asset_id` filter; default: the data's `asset_id`, else `asset.id`. */
+  readonly assetId?: string;
 }
 
 export interface SimulatorStats {
@@ -99,6 +108,12 @@ export interface Simulator {
   completeScan(id: string): void;
   /** Fails a queued or running scan now, with `error` or a random reason. @throws for an unknown or finished scan */
   failScan(id: string, error?: string): void;
+  /**
+   * Moves a finding (of a scan, or one the generator reported) to `status`, as a person triaging
+   * it would: the Scans API's results show it, and a `finding.status_changed` is published;
+   * returns that event's id. @throws RangeError for a finding the simulator does not know
+   */
+  setFindingStatus(id: string, status: string): string;
   /** Ends every stream and stops the server. */
   close(): Promise<void>;
 }

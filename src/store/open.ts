@@ -8,7 +8,8 @@ import type { Store } from './types.js';
 export async function openStore(config: StoreConfig, logger: Logger): Promise<Store> {
   const log = logger.child({ component: 'store' });
   if (config.redisUrl) {
-    return createRedisStore({ url: config.redisUrl, keyPrefix: config.keyPrefix, consumer: config.consumer, dedupeWindowMs: config.dedupeWindowMs, claimIdleMs: config.claimIdleMs, logger: log });
+    const { redisUrl: url, keyPrefix, consumer, dedupeWindowMs, claimIdleMs, findings } = config;
+    return createRedisStore({ url, keyPrefix, consumer, dedupeWindowMs, claimIdleMs, findings, logger: log });
   }
-  return createEmbeddedStore({ path: config.path, maxBacklog: config.maxBacklog, dedupeWindowMs: config.dedupeWindowMs, logger: log });
+  return createEmbeddedStore({ path: config.path, maxBacklog: config.maxBacklog, dedupeWindowMs: config.dedupeWindowMs, findings: config.findings, logger: log });
 }

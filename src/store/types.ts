@@ -1,6 +1,7 @@
 import type { ConnectorState } from '../../connectors/types.js';
 import type { Envelope } from '../pipeline/envelope.js';
 import type { CoordinationStore, Fence } from './coordination.js';
+import type { FindingState, FindingUpdate } from './findings.js';
 
 /**
  * The durable heart of the bridge. An implementation must make `ingest` one atomic step:
@@ -16,6 +17,11 @@ export interface Store {
    * the same atomic step).
    */
   ingest(subscription: string, items: readonly IngestItem[], options?: IngestOptions): Promise<IngestResult>;
+  /**
+   * The stored state of each of `ids` that is known and within `findings.retention` (see
+   * findings.ts); ingest writes it, with the event that changed it. Shared by replicas.
+   */
+  findings(ids: readonly string[]): Promise<Map<string, FindingState>>;
   checkpoint(subscription: string): Promise<Checkpoint | undefined>;
   outbox(connector: string): Outbox;
   deadLetters(connector: string): DeadLetters;
@@ -38,10 +44,17 @@ export interface Store {
 
 export type IngestItem =
   /**
-   * A decoded event, the connectors its routes name (may be empty: checkpoint only) and the
-   * digest routes whose buffers take it, appended in the same atomic step as the outboxes.
+   * A decoded event, the connectors its routes name (may be empty: checkpoint only), the
+   * digest routes whose buffers take it, and what it changes in its finding's state, written in
+   * the same atomic step as the outboxes (and not at all when the event is a duplicate).
    */
-  | { readonly kind: 'event'; readonly envelope: Envelope; readonly connectors: readonly string[]; readonly digests?: readonly string[] }
+  | {
+      readonly kind: 'event';
+      readonly envelope: Envelope;
+      readonly connectors: readonly string[];
+      readonly digests?: readonly string[];
+      readonly finding?: FindingUpdate;
+    }
   /** An event whose payload could not be decoded: kept for an operator, never delivered. */
   | { readonly kind: 'malformed'; readonly event: MalformedEvent };
 

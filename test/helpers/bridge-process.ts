@@ -28,10 +28,21 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, opt
   const [command, ...before] = [...(options.wrapper ?? []), process.execPath];
   const child = spawn(command!, [...before, CLI, ...args], { env: { ...process.env, ...env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
-  const collect = (chunk: Buffer) => output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal!)));
+  // Whole lines only: a pipe's chunk may end mid-line (a long JSON document, a burst of logs).
+  const lines = (stream: NodeJS.ReadableStream) => {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop()!;
+      output.push(...parts.filter(Boolean));
+    });
+    stream.on('end', () => partial && output.push(partial));
+  };
+  lines(child.stdout!);
+  lines(child.stderr!);
+  // 'close', not 'exit': the output is whole once the pipes are drained.
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal!)));
   return { child, output, exited };
 }
 

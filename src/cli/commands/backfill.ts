@@ -33,14 +33,18 @@ export async function backfillCommand(options: BackfillCommandOptions): Promise<
   const until = new Date();
   const since = new Date(until.getTime() - options.since);
   const show = (p: BackfillProgress) =>
-    progress.update(`backfill since ${since.toISOString()}: scans ${p.scansDone}/${p.scans}, findings read ${p.findings}, events emitted ${p.emitted}, already delivered ${p.skipped}`);
+    progress.update(
+      `backfill since ${since.toISOString()}: scans ${p.scansDone}/${p.scans}, findings read ${p.findings}, events emitted ${p.emitted} (status changes ${p.statusChanges}), already delivered ${p.skipped}`,
+    );
   try {
     progress.update(`backfill since ${since.toISOString()}: listing scans…`);
     const result = await runBackfill(since, until, {
       client,
       findings: store.coordination().seen(SEEN_FINDINGS),
       scans: store.coordination().seen(SEEN_SCANS),
+      known: (ids) => store.findings(ids),
       retentionMs: config.backfill.seenRetentionMs,
+      statusLookbackMs: config.backfill.statusLookbackMs,
       ingest: (batch) => bridge.ingest(BACKFILL_SUBSCRIPTION, batch),
       logger,
       onProgress: show,

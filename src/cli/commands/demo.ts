@@ -7,6 +7,7 @@ import { DEMO_SECRETS, startDemoReceivers, type DemoReceivers } from '../../demo
 import { claimDemoDir, demoKeyPrefix, removeDemoStore, resetDemoStore, type DemoStore } from '../../demo/reset.js';
 import { eventsReceived, renderDemoScreen } from '../../demo/screen.js';
 import { renderDemoSummary } from '../../demo/summary.js';
+import { walkThroughFindingLifecycle } from '../../demo/finding-lifecycle.js';
 import { createLogger } from '../../observability/logger.js';
 import { redactUrl } from '../../observability/redact.js';
 import { readStoreSnapshot, snapshotNames } from '../../observability/store-snapshot.js';
@@ -91,8 +92,18 @@ export async function demoCommand(options: DemoOptions): Promise<void> {
     progress.update(renderDemoScreen({ summary, startedAt, published: simulator.published().length, connectors, tty }));
   };
   const timer = setInterval(() => void show().catch(() => undefined), tty ? 1_000 : 5_000);
+  const walkthrough = new AbortController();
+  const walking = walkThroughFindingLifecycle({
+    simulator,
+    connected: () => bridge.subscriptionStates().get('findings')?.state === 'connected',
+    issues: () => receivers.jiraIssues(),
+    say: (line) => progress.log(line),
+    signal: walkthrough.signal,
+  });
   const stop = async () => {
     clearInterval(timer);
+    walkthrough.abort();
+    await walking;
     // Publishing stops first, the streams stay open: what was published is received, and counted.
     stopPublishing();
     const published = simulator.published().length;
@@ -125,7 +136,10 @@ async function summarize(bridge: Bridge, store: Store, config: BridgeConfig, rec
     connectors: config.connectors.map(({ name }) => ({
       connector: name,
       // One route per connector in the demo's config, so what its routes matched is what it was given.
-      routed: config.routes.filter((r) => r.to.includes(name)).reduce((sum, r) => sum + (totals.routedByRoute.get(r.name) ?? 0), 0),
+      // Status changes also follow their finding to where it went (send_resolved).
+      routed:
+        config.routes.filter((r) => r.to.includes(name)).reduce((sum, r) => sum + (totals.routedByRoute.get(r.name) ?? 0), 0) +
+        (totals.followedByConnector.get(name) ?? 0),
       delivered: totals.byConnector.get(name)?.delivered ?? 0,
       deadLettered: totals.byConnector.get(name)?.deadLettered ?? 0,
       queued: snapshot.connectors.find((c) => c.name === name)?.backlog.count ?? 0,

@@ -30,6 +30,7 @@ export async function runCommand(options: RunOptions): Promise<void> {
   const secrets = createSecretMask(config.secrets);
   const logger = createLogger({ level: options.logLevel ?? config.log.level, format: options.logFormat ?? config.log.format, redact: secrets });
   checkDescriptorLimit(logger);
+  for (const warning of config.warnings) logger.warn({ path: warning.path, line: warning.line }, `config: ${warning.message}`);
   const store = await openStore(config.store, logger);
   const bridge = new Bridge({ config, store, logger });
   // Listening first: a taken port fails the start before any event is read.

@@ -9,6 +9,7 @@ interface SimulateOptions {
   tier: Tier;
   heartbeat: number;
   replayWindow: number;
+  assumedFields: boolean;
 }
 
 export async function simulateCommand(options: SimulateOptions): Promise<void> {
@@ -20,6 +21,7 @@ export async function simulateCommand(options: SimulateOptions): Promise<void> {
     maxConnections: TIER_CONNECTIONS[options.tier],
     heartbeatIntervalMs: options.heartbeat,
     replayWindowMs: options.replayWindow,
+    assumedFields: options.assumedFields,
   });
   console.log(
     `S4E simulator on ${simulator.url}/api/events/stream (${options.rate} events/s, ${options.tier} tier)\n` +

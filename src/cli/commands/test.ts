@@ -12,7 +12,8 @@ export function testCommand(options: { config: string }): void {
   }
   const pipeline = new Pipeline(config);
   const now = Date.now();
-  const results = config.tests.map((test) => runRuleTest(pipeline, test, now));
+  const connectors = new Set(config.connectors.map((c) => c.name));
+  const results = config.tests.map((test) => runRuleTest(pipeline, test, now, connectors));
   for (const result of results) {
     console.log(`${result.failures.length === 0 ? 'ok  ' : 'FAIL'}  ${result.name}`);
     for (const failure of result.failures) console.log(`        ${failure}`);

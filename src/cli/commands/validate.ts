@@ -1,3 +1,4 @@
+import { formatIssue } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { formatDuration } from '../../config/units.js';
 import { describeBudget } from '../../coordination/connection-budget.js';
@@ -17,6 +18,7 @@ export function validateCommand(options: { config: string }): void {
     ...config.routes.map((r) => `  route ${r.name}: ${describeRoute(r)}`),
     ...(config.tests.length > 0 ? [`  tests: ${config.tests.length} (run them with s4e-bridge test)`] : []),
     `  store: ${config.store.redisUrl ? `Redis ${redactUrl(config.store.redisUrl)} (prefix ${config.store.keyPrefix})` : `embedded, in ${config.store.path}`}`,
+    ...config.warnings.map((warning) => `  warning: ${formatIssue(warning)}`),
   ];
   // It shows the config back: what came from ${VAR} or ${file:} is masked there too.
   console.log(createRedactor(config.secrets)(lines.join('\n')));

@@ -1,6 +1,7 @@
 import type { ConnectorState } from '../../../connectors/types.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import { FencedError, type CoordinationStore } from '../coordination.js';
+import { FINDING_DEFAULTS, type FindingLimits, type FindingState } from '../findings.js';
 import type { BacklogLimit, BacklogUsage, Checkpoint, DeadLetters, DigestBuffer, IngestItem, IngestOptions, IngestResult, MalformedEvent, Outbox, Store } from '../types.js';
 import { BacklogMeter } from './backlog-meter.js';
 import { census, type Census } from './census.js';
@@ -10,6 +11,7 @@ import { RefSequence, type EmbeddedContext } from './context.js';
 import { openDatabase, type Database } from './database.js';
 import { EmbeddedDeadLetters } from './dead-letters.js';
 import { EmbeddedDigestBuffer } from './digest-buffer.js';
+import { EmbeddedFindings } from './findings.js';
 import { ingestBatch } from './ingest.js';
 import { keys, prefixes, under } from './keys.js';
 import { EmbeddedOutbox } from './outbox.js';
@@ -25,8 +27,10 @@ export interface EmbeddedStoreOptions {
   readonly dedupeWindowMs?: number;
   /** Malformed events kept (approximately; for operators, not delivery). Default 10,000. */
   readonly malformedMax?: number;
-  /** How often expired dedupe ids and state values are deleted (reads ignore them anyway), ms. Default 60 s. */
+  /** How often expired dedupe ids, state values and findings are deleted (reads ignore them anyway), ms. Default 60 s. */
   readonly sweepIntervalMs?: number;
+  /** How long findings are remembered after last seen, and how many. Default FINDING_DEFAULTS. */
+  readonly findings?: FindingLimits;
   /** Silent by default. */
   readonly logger?: Logger;
 }
@@ -53,7 +57,8 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
   try {
     const meter = new BacklogMeter(options.maxBacklog, logger);
     const counted = await census(db, meter);
-    return new EmbeddedStore({ db, meter, logger, census: counted, release }, settings);
+    const findings = { limits: options.findings ?? FINDING_DEFAULTS, count: await EmbeddedFindings.count(db) };
+    return new EmbeddedStore({ db, meter, logger, census: counted, release, findings }, settings);
   } catch (error) {
     await db.close();
     release();
@@ -73,11 +78,12 @@ export class EmbeddedStore implements Store {
   readonly #sweepTimer: NodeJS.Timeout;
   #sweeping: Promise<void> = Promise.resolve();
   #malformed: number;
+  readonly #findings: EmbeddedFindings;
   #coordination: EmbeddedCoordination | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(
-    opened: { db: Database; meter: BacklogMeter; logger: Logger; census: Census; release: () => void },
+    opened: { db: Database; meter: BacklogMeter; logger: Logger; census: Census; release: () => void; findings: { limits: FindingLimits; count: number } },
     private readonly settings: Settings,
   ) {
     const { db, meter, logger, census: counted } = opened;
@@ -91,10 +97,12 @@ export class EmbeddedStore implements Store {
       arrived: (connector) => this.#outboxes.get(connector)?.arrived(),
     };
     this.#malformed = counted.malformed;
+    this.#findings = new EmbeddedFindings(this.#context, opened.findings.limits, opened.findings.count);
     this.#release = opened.release;
     this.#sweepTimer = setInterval(() => {
       this.#sweeping = this.#sweeping
         .then(() => sweep(this.#context, settings.dedupeWindowMs, this.#sweeps.signal))
+        .then(() => this.#findings.sweep(this.#sweeps.signal))
         .catch((error: Error) => logger.warn({ err: error.message }, 'could not delete expired store records'));
     }, settings.sweepIntervalMs).unref();
   }
@@ -105,10 +113,14 @@ export class EmbeddedStore implements Store {
     return this.#context.writer.run(async () => {
       // Leases are this process's own: the check and the write are one step inside the writer.
       if (fence && this.coordination().currentToken(fence.lease) !== fence.token) throw new FencedError(fence.lease, fence.token);
-      const { malformed, ...result } = await ingestBatch(this.#context, this.settings, subscription, items, this.#malformed);
+      const { malformed, ...result } = await ingestBatch(this.#context, this.settings, subscription, items, this.#malformed, this.#findings);
       this.#malformed = malformed;
       return result;
     });
+  }
+
+  findings(ids: readonly string[]): Promise<Map<string, FindingState>> {
+    return this.#findings.read(ids);
   }
 
   async checkpoint(subscription: string): Promise<Checkpoint | undefined> {

@@ -1,8 +1,10 @@
 import { encodeStoredEnvelope } from '../../pipeline/envelope-json.js';
 import { lastCheckpoint } from '../checkpoint.js';
+import type { FindingUpdate } from '../findings.js';
 import type { IngestItem, IngestResult } from '../types.js';
 import { Appends, type EmbeddedContext } from './context.js';
 import type { Write } from './database.js';
+import type { EmbeddedFindings } from './findings.js';
 import { keys, prefixes, under } from './keys.js';
 
 export interface IngestSettings {
@@ -13,9 +15,10 @@ export interface IngestSettings {
 
 /**
  * Ingests one batch as one fsync'd LevelDB batch (see Store.ingest): ids seen within the dedupe
- * window are skipped, new events appended to their outboxes and digest buffers, malformed ones
- * set aside, the checkpoint set. Runs inside the writer; `malformed` is how many are kept now.
- * Rejects with BacklogFullError, writing nothing, while the backlog is at `max_backlog`.
+ * window are skipped, new events appended to their outboxes and digest buffers and their finding
+ * updates applied, malformed ones set aside, the checkpoint set. Runs inside the writer;
+ * `malformed` is how many are kept now. Rejects with BacklogFullError, writing nothing, while the
+ * backlog is at `max_backlog`.
  */
 export async function ingestBatch(
   context: EmbeddedContext,
@@ -23,6 +26,7 @@ export async function ingestBatch(
   subscription: string,
   items: readonly IngestItem[],
   malformed: number,
+  findings: EmbeddedFindings,
 ): Promise<IngestResult & { malformed: number }> {
   const { db, writer, refs, meter } = context;
   meter.assertRoom();
@@ -34,6 +38,7 @@ export async function ingestBatch(
 
   const appends = new Appends(context);
   const writes: Write[] = [];
+  const updates: FindingUpdate[] = [];
   let [appended, duplicates, malformedAdded] = [0, 0, 0];
   for (const item of items) {
     const id = idOf(item);
@@ -57,7 +62,9 @@ export async function ingestBatch(
     for (const connector of connectors) appends.add(connector, json, now);
     for (const route of digests) writes.push({ type: 'put', key: keys.digest(route, refs.next()), value: json });
     if (connectors.length + digests.length > 0) appended += 1;
+    if (item.finding) updates.push(item.finding);
   }
+  const finding = updates.length > 0 ? await findings.apply(updates) : undefined;
 
   const checkpoint = lastCheckpoint(items);
   if (checkpoint) writes.push({ type: 'put', key: keys.checkpoint(subscription), value: JSON.stringify(checkpoint) });
@@ -65,8 +72,9 @@ export async function ingestBatch(
   const trimmed = excess > 0 ? await db.keys({ ...under(prefixes.malformed), limit: excess }).all() : [];
   for (const key of trimmed) writes.push({ type: 'del', key });
 
-  await writer.commit([...writes, ...appends.writes, refs.write()], true);
+  await writer.commit([...writes, ...(finding?.writes ?? []), ...appends.writes, refs.write()], true);
   appends.committed();
+  finding?.committed();
   return { appended, duplicates, malformed: malformed + malformedAdded - trimmed.length };
 }
 

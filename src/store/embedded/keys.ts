@@ -34,6 +34,10 @@ export const keys = {
   state: (connector: string, key: string) => `state!${connector}!${key}`,
   /** → StoredValue JSON of the routes' state. */
   routeState: (key: string) => `route-state!${key}`,
+  /** → FindingState JSON (src/store/findings.ts). */
+  finding: (id: string) => `finding!${id}`,
+  /** → '': findings by when they were last seen, for their retention and cap. */
+  findingSeen: (at: number, id: string) => `finding-seen!${padded(at)}!${id}`,
   /** → the last sequence number handed out (refs are never reused, even once deleted). */
   sequence: 'meta!sequence',
 } as const;
@@ -48,6 +52,8 @@ export const prefixes = {
   digest: (route: string) => `digest!${route}!`,
   malformed: 'malformed!',
   states: ['state!', 'route-state!'],
+  findings: 'finding!',
+  findingSeen: 'finding-seen!',
 } as const;
 
 /** Bounds of every key that starts with `prefix` (which ends with "!"); `after` starts past that key. */
@@ -58,6 +64,11 @@ export function under(prefix: string, after?: string): { gt: string; lt: string 
 /** The seen key a `seen-at` key points at. */
 export function seenKeyOf(seenAtKey: string): string {
   return seenAtKey.slice(prefixes.seenAt.length + DIGITS + 1);
+}
+
+/** The finding id a `finding-seen` key points at. */
+export function findingIdOf(findingSeenKey: string): string {
+  return findingSeenKey.slice(prefixes.findingSeen.length + DIGITS + 1);
 }
 
 /** The part of `key` after its last "!": the ref of a sequenced record. */

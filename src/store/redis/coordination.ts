@@ -7,7 +7,7 @@ import type { Scripts } from './scripts.js';
 /**
  * Coordination on Redis, shared by every replica with the same key prefix. A lease is a string
  * `<owner>\n<token>` with a TTL (SET NX PX in lua/acquire-1.lua), its fencing token a counter
- * INCR'd on every acquisition and checked by lua/ingest-3.lua. Redis keeps the time: a lease
+ * INCR'd on every acquisition and checked by lua/ingest-4.lua. Redis keeps the time: a lease
  * expires by Redis's clock, whatever the replicas' clocks say.
  */
 export class RedisCoordination implements CoordinationStore {

@@ -1,15 +1,20 @@
 import { encodeStoredEnvelope } from '../../pipeline/envelope-json.js';
+import type { FindingState } from '../findings.js';
 import type { IngestItem } from '../types.js';
 import type { RedisKeys } from './keys.js';
 
-/** Where a run of malformed items goes (lua/ingest-3.lua); any other run names KEYS indexes. */
+/** Where a run of malformed items goes (lua/ingest-4.lua); any other run names KEYS indexes. */
 const MALFORMED_RUN = 'm';
 
+/** The run of finding-state updates (lua/ingest-4.lua), after the items'. */
+const FINDINGS_RUN = 'f';
+
 /**
- * Appends a batch's items to `args` as lua/ingest-3.lua takes them: runs of consecutive items
+ * Appends a batch's items to `args` as lua/ingest-4.lua takes them: runs of consecutive items
  * bound for the same streams, each a header (item count, where they go) and then an id and JSON
  * per item. A batch mostly goes to the same streams, so most events cost two arguments: Redis
- * and ioredis both pay per argument. The streams named are added to `scriptKeys`.
+ * and ioredis both pay per argument. The streams named are added to `scriptKeys`. Then the
+ * findings run: each item's finding update, naming the item by the ARGV index of its id.
  */
 export function appendIngestRuns(items: readonly IngestItem[], keys: RedisKeys, scriptKeys: string[], args: (string | number)[]): void {
   const keyIndex = new Map<string, number>();
@@ -38,6 +43,7 @@ export function appendIngestRuns(items: readonly IngestItem[], keys: RedisKeys, 
   let count = 0;
   let destination: string | undefined;
   let previous: IngestItem | undefined;
+  const findings: string[] = [];
   for (const item of items) {
     // The destination is worked out again only where the targets change.
     if (previous === undefined || !sameTargets(previous, item)) {
@@ -49,10 +55,25 @@ export function appendIngestRuns(items: readonly IngestItem[], keys: RedisKeys, 
       }
     }
     args[countAt] = ++count;
-    if (item.kind === 'malformed') args.push(item.event.id, JSON.stringify(item.event));
-    else args.push(item.envelope.id, encodeStoredEnvelope(item.envelope));
+    if (item.kind === 'malformed') {
+      args.push(item.event.id, JSON.stringify(item.event));
+    } else {
+      // ARGV is 1-based: the id just pushed is ARGV[length - 1].
+      const idAt = args.push(item.envelope.id, encodeStoredEnvelope(item.envelope)) - 1;
+      const { finding } = item;
+      if (finding) findings.push(`${idAt} ${finding.statusMode === 'initial' ? 'i' : 's'} ${finding.state.lastSeen} ${finding.id}`, findingJson(finding.state));
+    }
     previous = item;
   }
+  if (findings.length > 0) args.push(findings.length / 2, FINDINGS_RUN, ...findings);
+}
+
+/**
+ * A finding's state as lua/ingest-4.lua stores it: its times last, so that the script tells a
+ * finding reported again as it was by comparing the text before them.
+ */
+function findingJson({ firstSeen, lastSeen, ...content }: FindingState): string {
+  return `${JSON.stringify(content).slice(0, -1)},"firstSeen":${firstSeen},"lastSeen":${lastSeen}}`;
 }
 
 function sameTargets(a: IngestItem, b: IngestItem): boolean {

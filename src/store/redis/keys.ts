@@ -10,6 +10,10 @@ export class RedisKeys {
   readonly seen: string;
   /** Stream: events that could not be decoded, field `m` = MalformedEvent JSON. */
   readonly malformed: string;
+  /** Hash: finding id → FindingState JSON (src/store/findings.ts). */
+  readonly findings: string;
+  /** Sorted set: finding id scored by when it was last seen (retention, cap). */
+  readonly findingsLastSeen: string;
   readonly #base: string;
 
   constructor(keyPrefix: string) {
@@ -17,6 +21,8 @@ export class RedisKeys {
     this.checkpoints = `${this.#base}:checkpoints`;
     this.seen = `${this.#base}:seen`;
     this.malformed = `${this.#base}:malformed`;
+    this.findings = `${this.#base}:findings`;
+    this.findingsLastSeen = `${this.#base}:findings:last-seen`;
   }
 
   /** Stream per connector, read through DELIVERY_GROUP; field `e` = Envelope JSON. */

@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../../observability/logger.js';
 import type { ConnectorState } from '../../../connectors/types.js';
 import { lastCheckpoint } from '../checkpoint.js';
 import { FencedError, type CoordinationStore } from '../coordination.js';
+import { FINDING_DEFAULTS, isRetained, type FindingLimits, type FindingState } from '../findings.js';
 import type { Checkpoint, DeadLetters, DigestBuffer, IngestItem, IngestOptions, IngestResult, MalformedEvent, Outbox, Store } from '../types.js';
 import { openConnection } from './connection.js';
 import { RedisConnectorState } from './connector-state.js';
@@ -32,6 +33,8 @@ export interface RedisStoreOptions {
   readonly claimIdleMs?: number;
   /** Malformed events kept (approximately; for operators, not delivery). Default 10,000. */
   readonly malformedMax?: number;
+  /** How long findings are remembered after last seen, and how many. Default FINDING_DEFAULTS. */
+  readonly findings?: FindingLimits;
   /** Silent by default. */
   readonly logger?: Logger;
 }
@@ -41,6 +44,7 @@ const DEFAULTS = {
   dedupeWindowMs: 15 * 60_000,
   claimIdleMs: 60_000,
   malformedMax: 10_000,
+  findings: FINDING_DEFAULTS,
 } as const;
 
 /** How long ping() waits for an answer from a connected Redis, ms. */
@@ -80,13 +84,22 @@ export class RedisStore implements Store {
     private readonly settings: Settings,
   ) {}
 
-  /** One script call per batch, whatever its size: see lua/ingest-3.lua. */
+  /** One script call per batch, whatever its size: see lua/ingest-4.lua. */
   async ingest(subscription: string, items: readonly IngestItem[], options: IngestOptions = {}): Promise<IngestResult> {
     if (items.length === 0) return { appended: 0, duplicates: 0 };
     const { fence } = options;
-    const scriptKeys = [this.keys.checkpoints, this.keys.seen, this.keys.malformed, this.keys.fence(fence?.lease ?? subscription)];
+    const { keys, settings } = this;
+    const scriptKeys = [keys.checkpoints, keys.seen, keys.malformed, keys.fence(fence?.lease ?? subscription), keys.findings, keys.findingsLastSeen];
     const checkpoint = lastCheckpoint(items);
-    const args: (string | number)[] = [subscription, checkpoint ? JSON.stringify(checkpoint) : '', this.settings.dedupeWindowMs, this.settings.malformedMax, fence ? String(fence.token) : ''];
+    const args: (string | number)[] = [
+      subscription,
+      checkpoint ? JSON.stringify(checkpoint) : '',
+      settings.dedupeWindowMs,
+      settings.malformedMax,
+      fence ? String(fence.token) : '',
+      settings.findings.retentionMs,
+      settings.findings.maxFindings,
+    ];
     appendIngestRuns(items, this.keys, scriptKeys, args);
     try {
       return await this.scripts.ingest(scriptKeys, args);
@@ -94,6 +107,18 @@ export class RedisStore implements Store {
       if (fence && (error as Error).message?.startsWith('FENCED')) throw new FencedError(fence.lease, fence.token);
       throw error;
     }
+  }
+
+  async findings(ids: readonly string[]): Promise<Map<string, FindingState>> {
+    const found = new Map<string, FindingState>();
+    if (ids.length === 0) return found;
+    const values = await this.redis.hmget(this.keys.findings, ...ids);
+    const now = Date.now();
+    values.forEach((json, i) => {
+      const state = json === null ? undefined : (JSON.parse(json) as FindingState);
+      if (state && isRetained(state, now, this.settings.findings.retentionMs)) found.set(ids[i]!, state);
+    });
+    return found;
   }
 
   async checkpoint(subscription: string): Promise<Checkpoint | undefined> {

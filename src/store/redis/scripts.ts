@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
  * and command name carry a version: make a new version for any change to that contract.
  */
 const SCRIPTS = {
-  ingest: 'ingest-3',
+  ingest: 'ingest-4',
   deadLetter: 'deadLetter-1',
   replay: 'replay-1',
   touch: 'touch-1',
